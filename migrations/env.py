@@ -1,0 +1,22 @@
+"""Alembic environment: runs against the engine of the Flask app that invoked it."""
+
+from alembic import context
+
+from service.extensions import db
+from service.models import Base
+
+config = context.config
+app = config.attributes["app"]
+
+with app.app_context():
+    engine = db.engine
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            render_as_batch=engine.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()

@@ -1,0 +1,103 @@
+"""Configuration: defaults, then the environment (``ERRATA_*``, ``MAIL_*``), then a test mapping.
+
+Secrets are never constants in the code: when ``ERRATA_SECRET_KEY`` or ``ERRATA_IP_SALT`` are
+unset, a random value is generated once and kept in ``instance/secrets.json`` (mode 0600).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+# (environment name, config key, parser)
+_ENV: list[tuple[str, str, Any]] = [
+    ("ERRATA_DATABASE_URL", "SQLALCHEMY_DATABASE_URI", str),
+    ("ERRATA_SECRET_KEY", "SECRET_KEY", str),
+    ("ERRATA_IP_SALT", "ERRATA_IP_SALT", str),
+    ("ERRATA_BASE_URL", "ERRATA_BASE_URL", str),
+    ("ERRATA_RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_URI", str),
+    ("ERRATA_PROXY_HOPS", "ERRATA_PROXY_HOPS", int),
+    ("ERRATA_LIMIT_READER", "ERRATA_LIMIT_READER", str),
+    ("ERRATA_LIMIT_SITE", "ERRATA_LIMIT_SITE", str),
+    ("ERRATA_LIMIT_IP", "ERRATA_LIMIT_IP", str),
+    ("ERRATA_MIN_ELAPSED_MS", "ERRATA_MIN_ELAPSED_MS", int),
+    ("ERRATA_SECURE_COOKIES", "SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
+    ("ERRATA_MAIL_WINDOW_MINUTES", "ERRATA_MAIL_WINDOW_MINUTES", int),
+    ("ERRATA_PURGE_DAYS", "ERRATA_PURGE_DAYS", int),
+    ("MAIL_SERVER", "MAIL_SERVER", str),
+    ("MAIL_PORT", "MAIL_PORT", int),
+    ("MAIL_USE_TLS", "MAIL_USE_TLS", lambda v: v.lower() in {"1", "true", "yes"}),
+    ("MAIL_USE_SSL", "MAIL_USE_SSL", lambda v: v.lower() in {"1", "true", "yes"}),
+    ("MAIL_USERNAME", "MAIL_USERNAME", str),
+    ("MAIL_PASSWORD", "MAIL_PASSWORD", str),
+    ("MAIL_DEFAULT_SENDER", "MAIL_DEFAULT_SENDER", str),
+]
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    db_path = Path(instance_path) / "errata.db"
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "ERRATA_BASE_URL": "http://127.0.0.1:5000",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": False,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "ERRATA_PROXY_HOPS": 0,
+        # Mistape's per-reader figures; per site and per IP across all sites.
+        "ERRATA_LIMIT_READER": "5/5 minutes;15/30 minutes;30/day",
+        "ERRATA_LIMIT_SITE": "300/hour",
+        "ERRATA_LIMIT_IP": "60/hour",
+        # Reports sent faster than a human could read the dialog are discarded as bots.
+        "ERRATA_MIN_ELAPSED_MS": 800,
+        "ERRATA_MAIL_WINDOW_MINUTES": 10,
+        "ERRATA_PURGE_DAYS": 0,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAIL_SERVER": "",
+        "MAIL_PORT": 25,
+        "MAIL_DEFAULT_SENDER": "Errata <errata@localhost>",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+
+
+def from_environment(environ: os._Environ[str] | dict[str, str] = os.environ) -> dict[str, Any]:
+    """The settings present in the environment, parsed. A bad value names the variable."""
+    out: dict[str, Any] = {}
+    for env_name, key, parse in _ENV:
+        raw = environ.get(env_name)
+        if raw is None or raw == "":
+            continue
+        try:
+            out[key] = parse(raw)
+        except ValueError as exc:
+            raise RuntimeError(f"{env_name}={raw!r} is not valid: {exc}") from exc
+    return out
+
+
+def instance_secrets(instance_path: str) -> dict[str, str]:
+    """Secrets generated once per installation and kept in ``instance/secrets.json``."""
+    path = Path(instance_path) / "secrets.json"
+    stored: dict[str, str] = {}
+    if path.exists():
+        stored = json.loads(path.read_text())
+    wanted = {"SECRET_KEY": 48, "ERRATA_IP_SALT": 24}
+    if all(k in stored for k in wanted):
+        return stored
+    for key, nbytes in wanted.items():
+        stored.setdefault(key, secrets.token_urlsafe(nbytes))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(stored, fh)
+    os.replace(tmp, path)
+    return stored

@@ -1,0 +1,99 @@
+"""Grouping repeated reports of the same error into one correction.
+
+Two reports are of the same spot when they are on the same site and normalised URL, one
+quote contains the other, and the text around them agrees. Context is compared on its
+nearest characters only, since readers select a little more or less of a sentence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from service.models import OPEN_STATUSES, Correction, Status
+
+CONTEXT_CHARS = 24
+# Corrections that a new report may join: open ones, and "not an error" ones, which count
+# the repeat but stay closed.
+GROUPABLE = (*OPEN_STATUSES, Status.REJECTED.value)
+
+
+_WS = re.compile(r"\s+")
+
+
+def _fold(s: str) -> str:
+    # Edge spaces are kept on purpose: they say whether a quote starts inside a word.
+    return _WS.sub(" ", s.casefold())
+
+
+def _tails_agree(a: str, b: str) -> bool:
+    n = min(len(a), len(b), CONTEXT_CHARS)
+    return n == 0 or a[-n:] == b[-n:]
+
+
+def _heads_agree(a: str, b: str) -> bool:
+    n = min(len(a), len(b), CONTEXT_CHARS)
+    return n == 0 or a[:n] == b[:n]
+
+
+def same_spot(
+    exact_a: str, prefix_a: str, suffix_a: str, exact_b: str, prefix_b: str, suffix_b: str
+) -> bool:
+    """True when quote A and quote B point at the same place in the text."""
+    ea, eb = _fold(exact_a), _fold(exact_b)
+    pa, pb = _fold(prefix_a), _fold(prefix_b)
+    sa, sb = _fold(suffix_a), _fold(suffix_b)
+    if len(ea) > len(eb):  # let A be the shorter quote
+        ea, eb, pa, pb, sa, sb = eb, ea, pb, pa, sb, sa
+    start = eb.find(ea)
+    while start != -1:
+        # A's context, seen from inside B: what B has around the occurrence of A.
+        left = pb + eb[:start]
+        right = eb[start + len(ea) :] + sb
+        if _tails_agree(pa, left) and _heads_agree(sa, right):
+            return True
+        start = eb.find(ea, start + 1)
+    return False
+
+
+def best_match(
+    candidates: Iterable[Correction], exact: str, prefix: str, suffix: str
+) -> Correction | None:
+    """The candidate for the same spot; open ones first, then the most recently reported."""
+    matches = [c for c in candidates if same_spot(c.exact, c.prefix, c.suffix, exact, prefix, suffix)]
+    if not matches:
+        return None
+    matches.sort(key=lambda c: (c.status in OPEN_STATUSES, c.last_reported_at, c.id), reverse=True)
+    return matches[0]
+
+
+def lock_page(session: Session, site_id: int, url: str) -> None:
+    """Serialise grouping on one page so concurrent readers can't open two corrections.
+
+    PostgreSQL: a transaction-scoped advisory lock on (site, url). SQLite: the transaction
+    was begun with BEGIN IMMEDIATE (see ``service._tune_sqlite``), which already holds the
+    database's write lock.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b(f"{site_id}\n{url}".encode(), digest_size=8).digest()
+    key = int.from_bytes(digest, "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def find_candidates(session: Session, site_id: int, url: str) -> list[Correction]:
+    stmt = (
+        select(Correction)
+        .where(
+            Correction.site_id == site_id,
+            Correction.url == url,
+            Correction.status.in_(GROUPABLE),
+        )
+        .order_by(Correction.last_reported_at.desc())
+        .limit(200)
+    )
+    return list(session.scalars(stmt))

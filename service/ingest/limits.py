@@ -1,0 +1,82 @@
+"""Rate limits on report intake, keyed by site and salted IP hash.
+
+The limits are Flask-Limiter's (its configured storage and strategy, so Redis makes them
+shared across processes and hosts); they are checked here rather than with a route
+decorator because the limits depend on the site named in the body, and only reports that
+passed validation and the origin check should count. When the storage is unreachable,
+intake goes on with per-process memory limits and says so in the log: losing a reader's
+report is worse than a looser limit for a minute.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter, RateLimiter
+
+from service.extensions import limiter
+from service.models import Site
+
+log = logging.getLogger(__name__)
+
+_fallback: RateLimiter = FixedWindowRateLimiter(MemoryStorage())
+_backend_down_until = 0.0
+RETRY_BACKEND_AFTER = 30.0
+
+
+@dataclass(frozen=True)
+class Breach:
+    retry_after: int
+    scope: str  # reader / site / ip
+
+
+def limits_for(site: Site) -> list[tuple[str, str, str]]:
+    """(scope, limit string, key) for one report. Per-site overrides win over the defaults."""
+    cfg = current_app.config
+    return [
+        ("reader", site.limit_reader or cfg["ERRATA_LIMIT_READER"], "reader"),
+        ("site", site.limit_site or cfg["ERRATA_LIMIT_SITE"], "site"),
+        ("ip", cfg["ERRATA_LIMIT_IP"], "ip"),
+    ]
+
+
+def _strategy() -> RateLimiter:
+    global _backend_down_until
+    if _backend_down_until and time.monotonic() < _backend_down_until:
+        return _fallback
+    _backend_down_until = 0.0
+    return limiter.limiter
+
+
+def check(site: Site, ip_hash: str) -> Breach | None:
+    """Count this report against every limit; the first one exceeded, if any."""
+    global _backend_down_until
+    keys = {"reader": f"{site.id}:{ip_hash}", "site": str(site.id), "ip": ip_hash}
+    for scope, spec, key in limits_for(site):
+        for item in parse_many(spec):
+            strategy = _strategy()
+            try:
+                allowed = strategy.hit(item, "errata-ingest", scope, keys[key])
+            except Exception:  # noqa: BLE001 - any storage failure: keep taking reports
+                log.warning("rate-limit storage unreachable; using per-process limits for %ss",
+                            RETRY_BACKEND_AFTER, exc_info=True)
+                _backend_down_until = time.monotonic() + RETRY_BACKEND_AFTER
+                allowed = _fallback.hit(item, "errata-ingest", scope, keys[key])
+                strategy = _fallback
+            if not allowed:
+                reset = strategy.get_window_stats(item, "errata-ingest", scope, keys[key]).reset_time
+                return Breach(retry_after=max(1, int(reset - time.time()) + 1), scope=scope)
+    return None
+
+
+def valid_limit(spec: str) -> bool:
+    """Whether ``spec`` is a limit in Flask-Limiter's notation (``"300/hour;10/minute"``)."""
+    try:
+        return bool(parse_many(spec))
+    except ValueError:
+        return False

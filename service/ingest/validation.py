@@ -1,0 +1,185 @@
+"""Parsing and validating the body of ``POST /api/v1/reports``.
+
+The result is a :class:`ReportInput` with every text field already clean, or a
+:class:`ValidationFailed` naming each bad field with a sentence a person can act on.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from service.ingest.urls import BadURL, normalize_url, origin_of, strip_fragment
+from service.models import KINDS
+from service.sanitize import clean_text
+
+MAX_BODY = 16 * 1024
+MAX_INT = 2**31 - 1
+
+
+class ValidationFailed(Exception):
+    def __init__(self, fields: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
+        self.fields = fields
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    site: str
+    url: str  # as sent, without the fragment
+    page_origin: str
+    group_url: str  # normalised canonical (or page) URL: the grouping key
+    title: str = ""
+    lang: str = ""
+    exact: str = ""
+    prefix: str = ""
+    suffix: str = ""
+    start: int | None = None
+    end: int | None = None
+    kind: str = "typo"
+    suggestion: str = ""
+    comment: str = ""
+    email: str | None = None
+    notify: bool = False
+    hp: str = ""
+    elapsed_ms: int | None = None
+    client: str = ""
+
+
+# name -> (max length, required, multiline); prefix and suffix keep an edge space (sanitize.py)
+_TEXT_FIELDS: dict[str, tuple[int, bool, bool]] = {
+    "site": (64, True, False),
+    "url": (2048, True, False),
+    "canonical": (2048, False, False),
+    "title": (300, False, False),
+    "lang": (35, False, False),
+    "exact": (500, True, False),
+    "prefix": (256, False, False),
+    "suffix": (256, False, False),
+    "kind": (16, False, False),
+    "suggestion": (500, False, False),
+    "comment": (2000, False, True),
+    "email": (254, False, False),
+    "hp": (1000, False, False),
+    "client": (32, False, False),
+}
+
+
+def decode_body(raw: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed({"body": "is not valid UTF-8"}) from exc
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise ValidationFailed({"body": "is not valid JSON"}) from exc
+    if not isinstance(data, dict):
+        raise ValidationFailed({"body": "must be a JSON object"})
+    return data
+
+
+def _text(data: dict[str, Any], name: str, errors: dict[str, str]) -> str:
+    limit, required, multiline = _TEXT_FIELDS[name]
+    value = data.get(name)
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors[name] = "must be a string"
+        return ""
+    # Whitespace is collapsed before the limit is applied: a selection spanning indented
+    # HTML is not penalised for its source formatting.
+    value = clean_text(value, multiline=multiline, keep_edges=name in ("prefix", "suffix"))
+    if required and not value:
+        errors[name] = "is required"
+    elif len(value) > limit:
+        errors[name] = f"must be at most {limit} characters (got {len(value)})"
+    return value
+
+
+def _int(data: dict[str, Any], name: str, errors: dict[str, str]) -> int | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    # bool is an int in Python; true/false is not a position.
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            errors[name] = "must be a whole number"
+            return None
+    if value < 0 or value > MAX_INT:
+        errors[name] = f"must be between 0 and {MAX_INT}"
+        return None
+    return value
+
+
+def parse_report(data: dict[str, Any]) -> ReportInput:
+    """Validate a decoded body. Unknown fields are ignored."""
+    errors: dict[str, str] = {}
+    text = {name: _text(data, name, errors) for name in _TEXT_FIELDS}
+
+    url = strip_fragment(text["url"])
+    page_origin = group_url = ""
+    if url and "url" not in errors:
+        try:
+            page_origin = origin_of(url)
+            group_url = normalize_url(url)
+        except BadURL as exc:
+            errors["url"] = str(exc)
+    if text["canonical"] and "canonical" not in errors and page_origin:
+        # A canonical link groups the same article reached through several URLs, but only
+        # within the page's own origin: it can't move a report to another site's page.
+        try:
+            if origin_of(text["canonical"]) == page_origin:
+                group_url = normalize_url(text["canonical"])
+        except BadURL:
+            pass
+
+    kind = text["kind"] or "typo"
+    if kind not in KINDS and "kind" not in errors:
+        errors["kind"] = "must be one of " + ", ".join(KINDS)
+
+    notify = data.get("notify", False)
+    if not isinstance(notify, bool):
+        errors["notify"] = "must be true or false"
+        notify = False
+    email = text["email"] or None
+    if email and "email" not in errors:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors["email"] = "is not a valid email address"
+    if notify and not email and "email" not in errors:
+        errors["email"] = "is needed to tell you when the error is fixed"
+
+    start, end = _int(data, "start", errors), _int(data, "end", errors)
+    if start is not None and end is not None and end < start and "end" not in errors:
+        errors["end"] = "must not be before start"
+    elapsed = _int(data, "elapsed_ms", errors)
+
+    if errors:
+        raise ValidationFailed(errors)
+    return ReportInput(
+        site=text["site"],
+        url=url,
+        page_origin=page_origin,
+        group_url=group_url,
+        title=text["title"],
+        lang=text["lang"],
+        exact=text["exact"],
+        prefix=text["prefix"],
+        suffix=text["suffix"],
+        start=start,
+        end=end,
+        kind=kind,
+        suggestion=text["suggestion"],
+        comment=text["comment"],
+        # The address is kept only when the reader asked to be told about the fix.
+        email=email if notify else None,
+        notify=notify,
+        hp=text["hp"],
+        elapsed_ms=elapsed,
+        client=text["client"],
+    )

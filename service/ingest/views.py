@@ -1,0 +1,169 @@
+"""``POST /api/v1/reports`` (the snippet's endpoint) and ``GET /healthz``.
+
+The view only parses the request and answers; the work is in plain functions
+(``validation.parse_report``, ``reports.submit_report``, ``limits.check``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from service import counters
+from service.extensions import db
+from service.ingest import limits
+from service.ingest.reports import submit_report
+from service.ingest.urls import BadURL, origin_of
+from service.ingest.validation import MAX_BODY, ValidationFailed, decode_body, parse_report
+from service.models import Site
+from service.privacy import ip_hash
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ingest", __name__)
+
+ACCEPTED_TYPES = {"text/plain", "application/json"}
+PREFLIGHT_MAX_AGE = "86400"
+DB_RETRY_AFTER = "5"
+
+
+def error(status: int, code: str, message: str, fields: dict[str, str] | None = None,
+          headers: dict[str, str] | None = None) -> Response:
+    body: dict[str, object] = {"error": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    resp = jsonify(body)
+    resp.status_code = status
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def _request_origin() -> str | None:
+    origin = request.headers.get("Origin")
+    if origin:
+        return None if origin == "null" else origin
+    referer = request.headers.get("Referer")
+    if referer:
+        try:
+            return origin_of(referer)
+        except BadURL:
+            return None
+    return None
+
+
+@bp.after_request
+def _cors(resp: Response) -> Response:
+    if request.endpoint not in ("ingest.create_report", "ingest.preflight"):
+        return resp
+    origin = request.headers.get("Origin")
+    if origin:
+        # Echoed on errors too, so the snippet can show the reader our message. Nothing on
+        # this endpoint depends on cookies (the snippet sends none), so this grants nothing.
+        resp.headers["Access-Control-Allow-Origin"] = origin
+        resp.headers["Access-Control-Expose-Headers"] = "Retry-After"
+    resp.vary.add("Origin")
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.route("/api/v1/reports", methods=["OPTIONS"])
+def preflight() -> Response:
+    resp = Response(status=204)
+    resp.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+    resp.headers["Access-Control-Allow-Headers"] = "Content-Type"
+    resp.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+    return resp
+
+
+@bp.post("/api/v1/reports")
+def create_report() -> Response:
+    if request.mimetype not in ACCEPTED_TYPES:
+        return error(415, "unsupported_media_type",
+                     "Send the report as JSON (text/plain or application/json).")
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return error(413, "too_large", f"A report must be at most {MAX_BODY // 1024} KiB.")
+    raw = request.stream.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        return error(413, "too_large", f"A report must be at most {MAX_BODY // 1024} KiB.")
+    try:
+        data = parse_report(decode_body(raw))
+    except ValidationFailed as exc:
+        return error(400, "invalid", "Some fields of the report are not valid.", exc.fields)
+
+    try:
+        return _store(data)
+    except (OperationalError, DBAPIError):
+        db.session.rollback()
+        log.exception("database unavailable during ingest")
+        return error(503, "unavailable", "The service is busy; the report will be sent again.",
+                     headers={"Retry-After": DB_RETRY_AFTER})
+
+
+def _store(data) -> Response:
+    # On SQLite this transaction takes the write lock at BEGIN (see service._tune_sqlite).
+    db.session.connection(execution_options={"immediate": True})
+    site = db.session.scalar(select(Site).where(Site.key == data.site))
+    if site is None or not site.active:
+        db.session.rollback()
+        return error(404, "unknown_site", "This site is not registered with Errata.",
+                     {"site": "is not a known, active site key"})
+    origin = _request_origin()
+    if origin is None or not site.allows_origin(origin):
+        db.session.rollback()
+        return error(403, "origin_not_allowed",
+                     "Reports for this site are not accepted from this page's address.",
+                     {"origin": f"{origin or 'missing'} is not an allowed origin of this site"})
+    if not site.allows_origin(data.page_origin):
+        db.session.rollback()
+        return error(403, "origin_not_allowed",
+                     "Reports for this site are not accepted from this page's address.",
+                     {"url": f"{data.page_origin} is not an allowed origin of this site"})
+
+    min_elapsed = current_app.config["ERRATA_MIN_ELAPSED_MS"]
+    bot = "honeypot" if data.hp else None
+    if bot is None and data.elapsed_ms is not None and data.elapsed_ms < min_elapsed:
+        bot = "too_fast"
+    if bot:
+        # Answered like a success so a bot learns nothing; only counted.
+        counters.bump(db.session, site.id, bot)
+        db.session.commit()
+        return _json(202, {"status": "accepted"})
+
+    hashed = ip_hash()
+    breach = limits.check(site, hashed)
+    if breach:
+        counters.bump(db.session, site.id, "rate_limited")
+        db.session.commit()
+        return error(429, "rate_limited",
+                     "Too many reports from you right now; please try again later.",
+                     headers={"Retry-After": str(breach.retry_after)})
+
+    outcome = submit_report(db.session, site, data, origin=origin, ip_hash=hashed,
+                            user_agent=request.user_agent.string)
+    body: dict[str, object] = {"id": outcome.report.id, "correction": outcome.correction.id}
+    if outcome.created:
+        body["status"] = "new"
+    else:
+        body.update(status="grouped", count=outcome.correction.report_count)
+    db.session.commit()
+    return _json(201 if outcome.created else 200, body)
+
+
+def _json(status: int, body: dict[str, object]) -> Response:
+    resp = jsonify(body)
+    resp.status_code = status
+    return resp
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - any failure means "not healthy"
+        log.exception("health check: database unreachable")
+        return _json(503, {"status": "unhealthy", "database": "unreachable"})
+    return _json(200, {"status": "ok", "database": "ok"})

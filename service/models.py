@@ -1,0 +1,327 @@
+"""The data model: typed SQLAlchemy 2 models on one declarative base.
+
+Every change here needs a migration in ``migrations/versions``; ``tests/test_migrations.py``
+fails when the two drift apart.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite drops the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime stored; use service.models.utcnow()")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    registry = registry(
+        metadata=MetaData(naming_convention=NAMING), type_annotation_map={datetime: UTCDateTime()}
+    )
+
+
+class Status(enum.StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    FIXED = "fixed"
+    REJECTED = "rejected"  # "not an error"
+    SPAM = "spam"
+
+
+OPEN_STATUSES = (Status.NEW.value, Status.IN_PROGRESS.value)
+STATUSES = tuple(s.value for s in Status)
+KINDS = ("typo", "fact", "other")
+ROLES = ("admin", "editor")
+
+
+site_editors = Table(
+    "site_editors",
+    Base.metadata,
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    Column("editor_id", ForeignKey("editors.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    notify_emails: Mapped[list[str]] = mapped_column(JSON, default=list)
+    default_lang: Mapped[str] = mapped_column(String(35), default="en")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Per-site overrides of the global rate limits, in Flask-Limiter notation; NULL = default.
+    limit_reader: Mapped[str | None] = mapped_column(String(200))
+    limit_site: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    editors: Mapped[list[Editor]] = relationship(
+        secondary=site_editors, back_populates="sites", order_by="Editor.email"
+    )
+
+    def allows_origin(self, origin: str) -> bool:
+        return origin in self.origins
+
+
+class Editor(Base):
+    __tablename__ = "editors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so the unique constraint is case-insensitive.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(16), default="editor")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Mail preferences: immediate (batched), digest (daily at digest_hour UTC), off.
+    notify_mode: Mapped[str] = mapped_column(String(16), default="immediate")
+    digest_hour: Mapped[int] = mapped_column(Integer, default=8)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+    sites: Mapped[list[Site]] = relationship(
+        secondary=site_editors, back_populates="editors", order_by="Site.name"
+    )
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    # Flask-Login protocol
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        # The hash's tail changes with the password, so changing it ends other sessions.
+        return f"{self.id}:{self.password_hash[-12:]}"
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.email
+
+
+class Correction(Base):
+    """One error on one page: the queue item. Repeated reports of the same spot group here."""
+
+    __tablename__ = "corrections"
+    __table_args__ = (
+        Index("ix_corrections_site_status_last", "site_id", "status", "last_reported_at", "id"),
+        Index("ix_corrections_status_last", "status", "last_reported_at", "id"),
+        Index("ix_corrections_site_url", "site_id", "url"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2048))  # normalised
+    title: Mapped[str] = mapped_column(String(300), default="")
+    exact: Mapped[str] = mapped_column(String(500))
+    prefix: Mapped[str] = mapped_column(String(256), default="")
+    suffix: Mapped[str] = mapped_column(String(256), default="")
+    suggestion: Mapped[str] = mapped_column(String(500), default="")
+    link: Mapped[str] = mapped_column(Text, default="")  # Text Fragment jump link
+    lang: Mapped[str] = mapped_column(String(35), default="")
+    kind: Mapped[str] = mapped_column(String(16), default="typo")
+    status: Mapped[str] = mapped_column(String(16), default=Status.NEW.value)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("editors.id", ondelete="SET NULL"))
+    report_count: Mapped[int] = mapped_column(Integer, default=1)
+    first_reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_reported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("editors.id", ondelete="SET NULL")
+    )
+    resolution_note: Mapped[str] = mapped_column(Text, default="")
+    # Set when editors have been told about it (mail batching); NULL = still to notify.
+    notified_at: Mapped[datetime | None] = mapped_column()
+
+    site: Mapped[Site] = relationship()
+    assignee: Mapped[Editor | None] = relationship(foreign_keys=[assignee_id])
+    resolved_by: Mapped[Editor | None] = relationship(foreign_keys=[resolved_by_id])
+    reports: Mapped[list[Report]] = relationship(
+        back_populates="correction", order_by="Report.id", passive_deletes=True
+    )
+    events: Mapped[list[Event]] = relationship(
+        back_populates="correction", order_by="Event.id", passive_deletes=True
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class Report(Base):
+    """One reader submission, always kept."""
+
+    __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_site_created", "site_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    correction_id: Mapped[int] = mapped_column(
+        ForeignKey("corrections.id", ondelete="CASCADE"), index=True
+    )
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2048))  # as sent
+    origin: Mapped[str] = mapped_column(String(300), default="")
+    title: Mapped[str] = mapped_column(String(300), default="")
+    lang: Mapped[str] = mapped_column(String(35), default="")
+    exact: Mapped[str] = mapped_column(String(500))
+    prefix: Mapped[str] = mapped_column(String(256), default="")
+    suffix: Mapped[str] = mapped_column(String(256), default="")
+    start: Mapped[int | None] = mapped_column(Integer)
+    end: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16), default="typo")
+    suggestion: Mapped[str] = mapped_column(String(500), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    email: Mapped[str | None] = mapped_column(String(254))  # only with notify consent
+    notify: Mapped[bool] = mapped_column(Boolean, default=False)
+    ip_hash: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(400))
+    client: Mapped[str] = mapped_column(String(32), default="")
+    elapsed_ms: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    thanked_at: Mapped[datetime | None] = mapped_column()
+
+    correction: Mapped[Correction] = relationship(back_populates="reports")
+
+
+class Event(Base):
+    """The audit trail of a correction."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    correction_id: Mapped[int] = mapped_column(
+        ForeignKey("corrections.id", ondelete="CASCADE"), index=True
+    )
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("editors.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    correction: Mapped[Correction] = relationship(back_populates="events")
+    editor: Mapped[Editor | None] = relationship()
+
+
+class OutboxMail(Base):
+    """A mail to deliver. Written in the same transaction as its cause; sent by ``errata mail``."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending/sending/sent/failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class MailCursor(Base):
+    """When a recipient last got a notification mail for a site (the batching window)."""
+
+    __tablename__ = "mail_cursors"
+    __table_args__ = (UniqueConstraint("recipient", "site_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # immediate / digest
+    last_sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Highest correction id already included, so nothing is listed twice.
+    last_correction_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Block(Base):
+    """A temporary block of a reader's IP hash or of an origin, set by an admin."""
+
+    __tablename__ = "blocks"
+    __table_args__ = (Index("ix_blocks_kind_value", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # ip / origin
+    value: Mapped[str] = mapped_column(String(300))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    until: Mapped[datetime] = mapped_column()
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("editors.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Counter(Base):
+    """Daily counters the admin can see (reports discarded as bots, spam, rate-limited)."""
+
+    __tablename__ = "counters"
+    __table_args__ = (UniqueConstraint("site_id", "name", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(32))
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, UTC
+    count: Mapped[int] = mapped_column(Integer, default=0)

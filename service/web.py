@@ -1,0 +1,55 @@
+"""What every page shares: the logged-in editor, security headers, error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from service.extensions import db, login_manager
+from service.models import Editor
+
+# No inline script or style, nothing from another origin. The snippet's own files are
+# served to other sites' pages and are not HTML, so this header does not concern them.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load_editor(user_id: str) -> Editor | None:
+        try:
+            raw_id, tail = user_id.split(":", 1)
+            editor = db.session.get(Editor, int(raw_id))
+        except (ValueError, TypeError):
+            return None
+        if editor is None or not editor.active or editor.password_hash[-12:] != tail:
+            return None
+        return editor
+
+    @app.after_request
+    def _security_headers(resp: Response) -> Response:
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if resp.mimetype == "text/html":
+            resp.headers.setdefault("Content-Security-Policy", CSP)
+            resp.headers.setdefault("X-Frame-Options", "DENY")
+            resp.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.is_secure:
+            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return resp
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if request.path.startswith("/api/"):
+            resp = jsonify({"error": (exc.name or "error").lower().replace(" ", "_"),
+                            "message": exc.description})
+            resp.status_code = exc.code or 500
+            return resp
+        return render_template("error.html", error=exc), exc.code or 500
