@@ -38,7 +38,9 @@ def test_new_report_opens_a_correction(client, app, site):
         assert corr.status == "new"
         assert corr.report_count == 1
         assert corr.url == "https://news.example/politics/2014/article"
-        assert corr.link.endswith("#:~:text=the%20Foreign%20Ministry-,collegiums,-of%20Belarus%20and")
+        assert corr.link.endswith(
+            "#:~:text=the%20Foreign%20Ministry-,collegiums,-of%20Belarus%20and"
+        )
         report = db.session.get(Report, body["id"])
         assert report.suggestion == "collegia"
         assert report.ip_hash and "127.0.0.1" not in report.ip_hash

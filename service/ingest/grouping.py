@@ -64,7 +64,9 @@ def best_match(
     candidates: Iterable[Correction], exact: str, prefix: str, suffix: str
 ) -> Correction | None:
     """The candidate for the same spot; open ones first, then the most recently reported."""
-    matches = [c for c in candidates if same_spot(c.exact, c.prefix, c.suffix, exact, prefix, suffix)]
+    matches = [
+        c for c in candidates if same_spot(c.exact, c.prefix, c.suffix, exact, prefix, suffix)
+    ]
     if not matches:
         return None
     matches.sort(key=lambda c: (c.status in OPEN_STATUSES, c.last_reported_at, c.id), reverse=True)

@@ -69,7 +69,8 @@ def check(site: Site, ip_hash: str) -> Breach | None:
                 allowed = _fallback.hit(item, "errata-ingest", scope, keys[key])
                 strategy = _fallback
             if not allowed:
-                reset = strategy.get_window_stats(item, "errata-ingest", scope, keys[key]).reset_time
+                stats = strategy.get_window_stats(item, "errata-ingest", scope, keys[key])
+                reset = stats.reset_time
                 return Breach(retry_after=max(1, int(reset - time.time()) + 1), scope=scope)
     return None
 
