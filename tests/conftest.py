@@ -123,7 +123,16 @@ def client(app):
 
 @pytest.fixture
 def runner(app):
-    return app.test_cli_runner()
+    """Invokes the real `errata` command group against this app."""
+    from flask.testing import FlaskCliRunner
+
+    from service.cli import cli
+
+    class ErrataRunner(FlaskCliRunner):
+        def invoke(self, cli_=None, args=None, **kwargs):
+            return super().invoke(cli_ or cli, args, **kwargs)
+
+    return ErrataRunner(app)
 
 
 @pytest.fixture
