@@ -162,6 +162,11 @@ class Correction(Base):
         Index("ix_corrections_site_status_last", "site_id", "status", "last_reported_at", "id"),
         Index("ix_corrections_status_last", "status", "last_reported_at", "id"),
         Index("ix_corrections_site_url", "site_id", "url"),
+        # The queue's other sorts and its "mine" filter (service/queue/listing.py).
+        Index("ix_corrections_status_count", "status", "report_count", "id"),
+        Index("ix_corrections_status_first", "status", "first_reported_at", "id"),
+        Index("ix_corrections_assignee_status_last",
+              "assignee_id", "status", "last_reported_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

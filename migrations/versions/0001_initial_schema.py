@@ -142,6 +142,17 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_corrections_status_last", ["status", "last_reported_at", "id"], unique=False
         )
+        batch_op.create_index(
+            "ix_corrections_status_count", ["status", "report_count", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_corrections_status_first", ["status", "first_reported_at", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_corrections_assignee_status_last",
+            ["assignee_id", "status", "last_reported_at", "id"],
+            unique=False,
+        )
 
     op.create_table(
         "counters",
@@ -277,6 +288,9 @@ def downgrade() -> None:
     op.drop_table("mail_cursors")
     op.drop_table("counters")
     with op.batch_alter_table("corrections", schema=None) as batch_op:
+        batch_op.drop_index("ix_corrections_assignee_status_last")
+        batch_op.drop_index("ix_corrections_status_first")
+        batch_op.drop_index("ix_corrections_status_count")
         batch_op.drop_index("ix_corrections_status_last")
         batch_op.drop_index("ix_corrections_site_url")
         batch_op.drop_index("ix_corrections_site_status_last")

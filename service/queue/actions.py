@@ -1,0 +1,182 @@
+"""What editors do to corrections. Each function writes an ``Event`` for the audit trail.
+
+The functions take the session and leave committing to the caller, so a status change, its
+event and the mail the hook queues are stored together or not at all. Permission checks
+(``can_see``) are the caller's job; these functions trust the correction they are given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.accounts.access import can_see_site, restrict
+from service.mail.hooks import on_status_changed
+from service.models import (
+    OPEN_STATUSES,
+    Block,
+    Correction,
+    Editor,
+    Event,
+    Report,
+    Status,
+    utcnow,
+)
+
+MAX_NOTE = 2000
+BLOCK_HOURS = 24
+
+# Status actions as editors name them -> the status they set.
+STATUS_ACTIONS = {
+    "fixed": Status.FIXED.value,
+    "rejected": Status.REJECTED.value,
+    "spam": Status.SPAM.value,
+    "reopen": Status.NEW.value,
+}
+BULK_ACTIONS = ("fixed", "rejected", "spam", "assign")
+
+
+class ActionError(ValueError):
+    """An action that can't be done; the message is for the editor."""
+
+
+def _note(note: str) -> str:
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise ActionError(f"The note is too long (at most {MAX_NOTE} characters).")
+    return note
+
+
+def change_status(
+    session: Session, correction: Correction, editor: Editor, action: str, note: str = ""
+) -> Event | None:
+    """Apply ``fixed``/``rejected``/``spam``/``reopen``; None when nothing changes.
+
+    Reopening an assigned correction puts it back "in progress" with its assignee.
+    """
+    if action not in STATUS_ACTIONS:
+        raise ActionError(f"“{action}” is not something that can be done to a correction.")
+    note = _note(note)
+    old = correction.status
+    new = STATUS_ACTIONS[action]
+    if action == "reopen":
+        if old in OPEN_STATUSES:
+            return None
+        new = Status.IN_PROGRESS.value if correction.assignee_id else Status.NEW.value
+    elif old == new:
+        return None
+    now = utcnow()
+    correction.status = new
+    if new in OPEN_STATUSES:
+        correction.resolved_at = None
+        correction.resolved_by_id = None
+        correction.resolution_note = ""
+    else:
+        correction.resolved_at = now
+        correction.resolved_by_id = editor.id
+        correction.resolution_note = note
+    event = Event(correction_id=correction.id, editor_id=editor.id, action=action,
+                  from_status=old, to_status=new, note=note, created_at=now)
+    session.add(event)
+    session.flush()
+    on_status_changed(session, correction, old, new)
+    return event
+
+
+def assign(
+    session: Session, correction: Correction, editor: Editor, assignee: Editor | None
+) -> Event | None:
+    """Give the correction to ``assignee`` (None: nobody). A new one becomes "in progress"."""
+    if assignee is not None and not (assignee.active and can_see_site(assignee,
+                                                                      correction.site_id)):
+        raise ActionError(f"{assignee.label} can't see this site's corrections.")
+    new_id = assignee.id if assignee else None
+    if correction.assignee_id == new_id:
+        return None
+    correction.assignee_id = new_id
+    old = correction.status
+    new = Status.IN_PROGRESS.value if (assignee and old == Status.NEW.value) else old
+    correction.status = new
+    note = f"Assigned to {assignee.label}" if assignee else "Unassigned"
+    event = Event(correction_id=correction.id, editor_id=editor.id,
+                  action="assign" if assignee else "unassign",
+                  from_status=old if new != old else None,
+                  to_status=new if new != old else None, note=note)
+    session.add(event)
+    session.flush()
+    if new != old:
+        on_status_changed(session, correction, old, new)
+    return event
+
+
+def add_note(session: Session, correction: Correction, editor: Editor, note: str) -> Event:
+    """A private note for other editors; never shown to readers."""
+    note = _note(note)
+    if not note:
+        raise ActionError("Write something in the note first.")
+    event = Event(correction_id=correction.id, editor_id=editor.id, action="note", note=note)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def bulk(
+    session: Session,
+    editor: Editor,
+    ids: Iterable[int],
+    action: str,
+    assignee: Editor | None = None,
+    note: str = "",
+) -> int:
+    """Apply one action to many corrections ``editor`` may see; returns how many changed.
+
+    Ids the editor can't see are ignored, the same as ids that don't exist.
+    """
+    if action not in BULK_ACTIONS:
+        raise ActionError(f"“{action}” is not a bulk action.")
+    wanted = sorted({int(i) for i in ids})
+    if not wanted:
+        raise ActionError("Select at least one correction first.")
+    stmt = restrict(select(Correction).where(Correction.id.in_(wanted)), editor)
+    changed = 0
+    for correction in session.scalars(stmt.order_by(Correction.id)).all():
+        if action == "assign":
+            event = assign(session, correction, editor, assignee)
+        else:
+            event = change_status(session, correction, editor, action, note)
+        changed += event is not None
+    return changed
+
+
+def _block(session: Session, editor: Editor, report: Report, kind: str, value: str,
+           hours: int) -> Block:
+    if not editor.is_admin:
+        raise ActionError("Only admins can block readers or origins.")
+    if not value:
+        raise ActionError("This report has nothing to block by.")
+    now = utcnow()
+    block = Block(kind=kind, value=value, site_id=report.site_id,
+                  until=now + timedelta(hours=hours), created_by_id=editor.id,
+                  reason=f"From correction #{report.correction_id}, report #{report.id}")
+    session.add(block)
+    what = "this reader" if kind == "ip" else f"the origin {value}"
+    session.add(Event(correction_id=report.correction_id, editor_id=editor.id,
+                      action=f"block_{kind}", note=f"Blocked {what} for {hours} h",
+                      created_at=now))
+    session.flush()
+    return block
+
+
+def block_reader(session: Session, editor: Editor, report: Report,
+                 hours: int = BLOCK_HOURS) -> Block:
+    """Refuse new reports from this report's IP hash on its site for ``hours`` (admins only)."""
+    return _block(session, editor, report, "ip", report.ip_hash or "", hours)
+
+
+def block_origin(session: Session, editor: Editor, report: Report,
+                 hours: int = BLOCK_HOURS) -> Block:
+    """Refuse new reports sent from this report's origin on its site (admins only)."""
+    return _block(session, editor, report, "origin", report.origin or "", hours)

@@ -1,0 +1,224 @@
+"""The queue listing: filters from the URL and keyset pagination.
+
+Pages are cut by the sort key and the id of the last row shown ("after" cursor), never by
+OFFSET, so page 1,000 costs what page 1 costs. Each status in the filter is read as its own
+ordered index range (``(status, key, id)`` indexes) and the ranges are merged with UNION ALL;
+an ``IN (...)`` over statuses would make the database sort every open correction first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Select, and_, exists, func, or_, select, union_all
+from sqlalchemy.orm import Session, selectinload
+
+from service.accounts.access import restrict
+from service.models import KINDS, OPEN_STATUSES, STATUSES, Correction, Editor, Report, Site
+
+PAGE_SIZE = 50
+MAX_QUERY = 200
+
+STATUS_FILTERS: dict[str, tuple[str, ...]] = {
+    "open": OPEN_STATUSES,
+    **{s: (s,) for s in STATUSES},
+    "closed": tuple(s for s in STATUSES if s not in OPEN_STATUSES),
+    "all": STATUSES,
+}
+# sort name -> (column, descending)
+SORTS = {
+    "last": (Correction.last_reported_at, True),
+    "most": (Correction.report_count, True),
+    "oldest": (Correction.first_reported_at, False),
+}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class FilterError(ValueError):
+    """A filter value in the URL that we don't understand; the message is for people."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str = "open"
+    site: int | None = None
+    kind: str = ""
+    mine: bool = False
+    q: str = ""
+    sort: str = "last"
+    after: str = ""
+
+    def query_args(self, **changes) -> dict[str, str]:
+        """The non-default filters as URL query arguments (for links and redirects)."""
+        f = replace(self, **changes)
+        args = {
+            "status": f.status if f.status != "open" else "",
+            "site": str(f.site) if f.site else "",
+            "kind": f.kind,
+            "mine": "1" if f.mine else "",
+            "q": f.q,
+            "sort": f.sort if f.sort != "last" else "",
+            "after": f.after,
+        }
+        return {k: v for k, v in args.items() if v}
+
+
+def parse_filters(args: Mapping[str, str]) -> Filters:
+    """Read filters from query arguments; raise FilterError for values we can't honour."""
+    status = (args.get("status") or "open").strip()
+    if status not in STATUS_FILTERS:
+        raise FilterError(f"There is no status called “{status}”.")
+    site_raw = (args.get("site") or "").strip()
+    try:
+        site = int(site_raw) if site_raw else None
+    except ValueError:
+        raise FilterError("The site filter must be a site number.") from None
+    kind = (args.get("kind") or "").strip()
+    if kind and kind not in KINDS:
+        raise FilterError(f"There is no kind called “{kind}”.")
+    sort = (args.get("sort") or "last").strip()
+    if sort not in SORTS:
+        raise FilterError(f"The queue can't be sorted by “{sort}”.")
+    q = " ".join((args.get("q") or "").split())
+    if len(q) > MAX_QUERY:
+        raise FilterError(f"The search text is too long (at most {MAX_QUERY} characters).")
+    after = (args.get("after") or "").strip()
+    filters = Filters(status=status, site=site, kind=kind, mine=args.get("mine") in ("1", "on"),
+                      q=q, sort=sort, after=after)
+    if after:
+        decode_cursor(filters.sort, after)  # validate early
+    return filters
+
+
+def _key_to_int(value) -> int:
+    if isinstance(value, datetime):
+        return (value - _EPOCH) // timedelta(microseconds=1)
+    return int(value)
+
+
+def encode_cursor(sort: str, correction: Correction) -> str:
+    column, _ = SORTS[sort]
+    return f"{_key_to_int(getattr(correction, column.key))}_{correction.id}"
+
+
+def decode_cursor(sort: str, cursor: str) -> tuple[object, int]:
+    try:
+        raw_key, raw_id = cursor.split("_", 1)
+        key_int, row_id = int(raw_key), int(raw_id)
+    except ValueError:
+        raise FilterError("That page link is damaged; start again from the first page.") from None
+    if sort == "most":
+        return key_int, row_id
+    try:
+        return _EPOCH + timedelta(microseconds=key_int), row_id
+    except OverflowError:
+        raise FilterError("That page link is damaged; start again from the first page.") from None
+
+
+@dataclass
+class Page:
+    rows: list[Correction]
+    next_after: str | None
+    filters: Filters
+    sites: dict[int, Site] = field(default_factory=dict)
+
+
+def _like(q: str) -> str:
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(editor: Editor, filters: Filters) -> list:
+    cond = []
+    if filters.site:
+        cond.append(Correction.site_id == filters.site)
+    if filters.kind:
+        cond.append(Correction.kind == filters.kind)
+    if filters.mine:
+        cond.append(Correction.assignee_id == editor.id)
+    if filters.q:
+        pattern = _like(filters.q)
+        comment_hit = exists(
+            select(Report.id).where(
+                Report.correction_id == Correction.id,
+                Report.comment.ilike(pattern, escape="\\"),
+            )
+        )
+        cond.append(or_(
+            Correction.exact.ilike(pattern, escape="\\"),
+            Correction.suggestion.ilike(pattern, escape="\\"),
+            Correction.url.ilike(pattern, escape="\\"),
+            Correction.title.ilike(pattern, escape="\\"),
+            comment_hit,
+        ))
+    return cond
+
+
+def _after(column, descending: bool, key, row_id: int):
+    # "key <= k AND (key < k OR id < i)" rather than a row-value comparison: both SQLite and
+    # PostgreSQL turn the first half into an index range start.
+    if descending:
+        return and_(column <= key, or_(column < key, Correction.id < row_id))
+    return and_(column >= key, or_(column > key, Correction.id > row_id))
+
+
+def _branch(status: str, editor: Editor, filters: Filters, limit: int) -> Select:
+    column, descending = SORTS[filters.sort]
+    stmt = select(Correction.id.label("id"), column.label("k")).where(
+        Correction.status == status, *_conditions(editor, filters)
+    )
+    if filters.after:
+        key, row_id = decode_cursor(filters.sort, filters.after)
+        stmt = stmt.where(_after(column, descending, key, row_id))
+    order = (column.desc(), Correction.id.desc()) if descending else (column, Correction.id)
+    return restrict(stmt, editor).order_by(*order).limit(limit)
+
+
+def list_corrections(
+    session: Session, editor: Editor, filters: Filters, limit: int = PAGE_SIZE
+) -> Page:
+    """One page of the queue as ``editor`` sees it, plus the cursor of the next page."""
+    _, descending = SORTS[filters.sort]
+    statuses = STATUS_FILTERS[filters.status]
+    branches = [_branch(s, editor, filters, limit + 1) for s in statuses]
+    if len(branches) == 1:
+        merged = branches[0].subquery()
+    else:
+        merged = union_all(*[select(b.subquery()) for b in branches]).subquery()
+    order = (merged.c.k.desc(), merged.c.id.desc()) if descending else (merged.c.k, merged.c.id)
+    ids = list(session.scalars(select(merged.c.id).order_by(*order).limit(limit + 1)))
+    more = len(ids) > limit
+    ids = ids[:limit]
+    by_id = {
+        c.id: c
+        for c in session.scalars(
+            select(Correction).where(Correction.id.in_(ids)).options(
+                selectinload(Correction.assignee)
+            )
+        )
+    } if ids else {}
+    rows = [by_id[i] for i in ids if i in by_id]
+    next_after = encode_cursor(filters.sort, rows[-1]) if more and rows else None
+    site_ids = {c.site_id for c in rows}
+    sites = {s.id: s for s in session.scalars(select(Site).where(Site.id.in_(site_ids)))} \
+        if site_ids else {}
+    return Page(rows=rows, next_after=next_after, filters=filters, sites=sites)
+
+
+def open_counts(session: Session, editor: Editor) -> list[tuple[Site, int]]:
+    """Open corrections per site ``editor`` sees, for the navigation (sites with none too)."""
+    sites = list(session.scalars(
+        restrict(select(Site), editor, Site.id).where(Site.active.is_(True)).order_by(Site.name)
+    ))
+    if not sites:
+        return []
+    stmt = (
+        select(Correction.site_id, func.count())
+        .where(Correction.status.in_(OPEN_STATUSES),
+               Correction.site_id.in_([s.id for s in sites]))
+        .group_by(Correction.site_id)
+    )
+    counts = {site_id: n for site_id, n in session.execute(stmt)}
+    return [(s, counts.get(s.id, 0)) for s in sites]

@@ -1,0 +1,178 @@
+"""The queue listing as a plain function: filters, sorts and keyset pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from service.extensions import db
+from service.models import Correction, Editor, Report, Site, utcnow
+from service.queue.listing import (
+    FilterError,
+    Filters,
+    decode_cursor,
+    list_corrections,
+    open_counts,
+    parse_filters,
+)
+
+
+@pytest.fixture
+def world(factory):
+    a = factory.site("Alpha")
+    b = factory.site("Beta", origins=("https://beta.example",))
+    admin = factory.editor("admin@news.example", role="admin")
+    ed_a = factory.editor("a@news.example", sites=[a])
+    return a, b, admin, ed_a
+
+
+def add(site_id, *, status="new", when=None, count=1, exact="teh", suggestion="the",
+        kind="typo", assignee_id=None, url="https://news.example/a", comment=""):
+    when = when or utcnow()
+    c = Correction(site_id=site_id, url=url, title="A page", exact=exact, prefix="in ",
+                   suffix=" end", suggestion=suggestion, kind=kind, status=status,
+                   report_count=count, first_reported_at=when, last_reported_at=when,
+                   assignee_id=assignee_id)
+    db.session.add(c)
+    db.session.flush()
+    db.session.add(Report(correction_id=c.id, site_id=site_id, url=url, exact=exact,
+                          comment=comment, created_at=when))
+    return c
+
+
+def walk(editor, filters, limit):
+    """Every page in order; returns the ids seen."""
+    seen, after = [], ""
+    for _ in range(1000):
+        page = list_corrections(db.session, editor, Filters(**{**filters.__dict__,
+                                                              "after": after}), limit=limit)
+        seen += [c.id for c in page.rows]
+        if not page.next_after:
+            return seen
+        after = page.next_after
+    raise AssertionError("pagination did not end")
+
+
+def me(email):
+    return db.session.query(Editor).filter_by(email=email).one()
+
+
+@pytest.mark.parametrize("sort", ["last", "most", "oldest"])
+@pytest.mark.parametrize("status", ["open", "all", "fixed"])
+def test_pages_have_no_gaps_or_duplicates_even_with_tied_keys(ctx, world, sort, status):
+    a, b, *_ = world
+    base = utcnow() - timedelta(days=1)
+    statuses = ["new", "in_progress", "fixed", "spam"]
+    made = []
+    for i in range(53):
+        # Only 5 distinct timestamps and 3 distinct counts: most rows tie on the sort key.
+        made.append(add(a.id if i % 3 else b.id, status=statuses[i % 4],
+                        when=base + timedelta(minutes=i % 5), count=1 + i % 3))
+    db.session.commit()
+    admin = me("admin@news.example")
+    filters = Filters(status=status, sort=sort)
+    for limit in (1, 7, 50, 100):
+        seen = walk(admin, filters, limit)
+        assert len(seen) == len(set(seen))
+        wanted = {"open": {"new", "in_progress"}, "all": set(statuses), "fixed": {"fixed"}}[status]
+        assert set(seen) == {c.id for c in made if c.status in wanted}
+    # The order is the sort's order, ties broken by id.
+    rows = {c.id: c for c in made}
+    seen = walk(admin, filters, 7)
+    key = {"last": lambda c: (c.last_reported_at, c.id), "most": lambda c: (c.report_count, c.id),
+           "oldest": lambda c: (c.first_reported_at, c.id)}[sort]
+    expected = sorted((rows[i] for i in seen), key=key, reverse=sort != "oldest")
+    assert seen == [c.id for c in expected]
+
+
+def test_default_is_open_newest_activity_first(ctx, world):
+    a, *_ = world
+    now = utcnow()
+    old = add(a.id, when=now - timedelta(hours=2))
+    new = add(a.id, status="in_progress", when=now - timedelta(hours=1))
+    add(a.id, status="fixed", when=now)
+    add(a.id, status="rejected", when=now)
+    db.session.commit()
+    page = list_corrections(db.session, me("admin@news.example"), parse_filters({}))
+    assert [c.id for c in page.rows] == [new.id, old.id]
+    assert page.next_after is None
+
+
+def test_editor_sees_only_their_sites(ctx, world):
+    a, b, *_ = world
+    mine = add(a.id)
+    add(b.id)
+    db.session.commit()
+    page = list_corrections(db.session, me("a@news.example"), Filters())
+    assert [c.id for c in page.rows] == [mine.id]
+    # Asking for the other site by number shows nothing rather than leaking it.
+    page = list_corrections(db.session, me("a@news.example"), Filters(site=b.id))
+    assert page.rows == []
+
+
+def test_filters_site_kind_mine(ctx, world):
+    a, b, admin_, ed = world
+    admin = me("admin@news.example")
+    fact = add(a.id, kind="fact")
+    typo_b = add(b.id)
+    assigned = add(b.id, status="in_progress", assignee_id=admin.id)
+    db.session.commit()
+    ids = lambda **f: [c.id for c in list_corrections(db.session, admin, Filters(**f)).rows]  # noqa: E731
+    assert ids(kind="fact") == [fact.id]
+    assert set(ids(site=b.id)) == {typo_b.id, assigned.id}
+    assert ids(mine=True) == [assigned.id]
+
+
+@pytest.mark.parametrize("q", ["COLLEGIUMS", "collegia", "wrong plural", "/politics/", "50%"])
+def test_search_looks_at_quote_suggestion_comment_and_url(ctx, world, q):
+    a, *_ = world
+    hit = add(a.id, exact="collegiums", suggestion="collegia", comment="A wrong plural, 50% sure",
+              url="https://news.example/politics/2014")
+    add(a.id, exact="teh", suggestion="the", comment="typo 50 percent")
+    db.session.commit()
+    page = list_corrections(db.session, me("admin@news.example"), parse_filters({"q": q}))
+    assert [c.id for c in page.rows] == [hit.id]
+
+
+def test_search_treats_like_wildcards_as_text(ctx, world):
+    a, *_ = world
+    add(a.id, exact="abc")
+    db.session.commit()
+    for q in ("%", "_", "a_c"):
+        assert list_corrections(db.session, me("admin@news.example"), Filters(q=q)).rows == []
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"status": "done"}, "no status"),
+    ({"site": "x"}, "site number"),
+    ({"kind": "grammar"}, "no kind"),
+    ({"sort": "random"}, "sorted"),
+    ({"q": "x" * 201}, "too long"),
+    ({"after": "garbage"}, "damaged"),
+    ({"after": "99999999999999999999999_1"}, "damaged"),
+])
+def test_bad_filters_say_what_is_wrong(args, message):
+    with pytest.raises(FilterError, match=message):
+        parse_filters(args)
+
+
+def test_filters_round_trip_through_the_url():
+    f = parse_filters({"status": "fixed", "site": "3", "kind": "fact", "mine": "1", "q": "x y",
+                       "sort": "most"})
+    assert parse_filters(f.query_args()) == f
+    assert Filters().query_args() == {}
+    assert decode_cursor("most", "4_17") == (4, 17)
+
+
+def test_open_counts_per_site(ctx, world):
+    a, b, *_ = world
+    add(a.id)
+    add(a.id, status="in_progress")
+    add(a.id, status="fixed")
+    db.session.commit()
+    counts = {s.name: n for s, n in open_counts(db.session, me("admin@news.example"))}
+    assert counts == {"Alpha": 2, "Beta": 0}
+    counts = {s.name: n for s, n in open_counts(db.session, me("a@news.example"))}
+    assert counts == {"Alpha": 2}
+    assert isinstance(db.session.get(Site, a.id), Site)
