@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from service.models import OPEN_STATUSES, Correction, Status
+from service.models import OPEN_STATUSES, Status
 
 CONTEXT_CHARS = 24
 # Corrections that a new report may join: open ones, and "not an error" ones, which count
@@ -60,10 +61,9 @@ def same_spot(
     return False
 
 
-def best_match(
-    candidates: Iterable[Correction], exact: str, prefix: str, suffix: str
-) -> Correction | None:
-    """The candidate for the same spot; open ones first, then the most recently reported."""
+def best_match(candidates: Iterable[Any], exact: str, prefix: str, suffix: str) -> Any | None:
+    """The candidate (a row with exact, prefix, suffix, status, last_reported_at, id) for the
+    same spot; open ones first, then the most recently reported."""
     matches = [
         c for c in candidates if same_spot(c.exact, c.prefix, c.suffix, exact, prefix, suffix)
     ]
@@ -85,17 +85,3 @@ def lock_page(session: Session, site_id: int, url: str) -> None:
     digest = hashlib.blake2b(f"{site_id}\n{url}".encode(), digest_size=8).digest()
     key = int.from_bytes(digest, "big", signed=True)
     session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-
-
-def find_candidates(session: Session, site_id: int, url: str) -> list[Correction]:
-    stmt = (
-        select(Correction)
-        .where(
-            Correction.site_id == site_id,
-            Correction.url == url,
-            Correction.status.in_(GROUPABLE),
-        )
-        .order_by(Correction.last_reported_at.desc())
-        .limit(200)
-    )
-    return list(session.scalars(stmt))

@@ -20,7 +20,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
 from service.extensions import limiter
-from service.models import Site
+from service.ingest.sitecache import SiteInfo
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class Breach:
     scope: str  # reader / site / ip
 
 
-def limits_for(site: Site) -> list[tuple[str, str, str]]:
+def limits_for(site: SiteInfo) -> list[tuple[str, str, str]]:
     """(scope, limit string, key) for one report. Per-site overrides win over the defaults."""
     cfg = current_app.config
     return [
@@ -53,7 +53,7 @@ def _strategy() -> RateLimiter:
     return limiter.limiter
 
 
-def check(site: Site, ip_hash: str) -> Breach | None:
+def check(site: SiteInfo, ip_hash: str) -> Breach | None:
     """Count this report against every limit; the first one exceeded, if any."""
     global _backend_down_until
     keys = {"reader": f"{site.id}:{ip_hash}", "site": str(site.id), "ip": ip_hash}

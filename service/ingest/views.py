@@ -9,16 +9,16 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from service import counters
 from service.extensions import db
-from service.ingest import limits
+from service.ingest import blocks, limits
 from service.ingest.reports import submit_report
+from service.ingest.sitecache import get_site
 from service.ingest.urls import BadURL, origin_of
 from service.ingest.validation import MAX_BODY, ValidationFailed, decode_body, parse_report
-from service.models import Site
 from service.privacy import ip_hash
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ def create_report() -> Response:
 def _store(data) -> Response:
     # On SQLite this transaction takes the write lock at BEGIN (see service._tune_sqlite).
     db.session.connection(execution_options={"immediate": True})
-    site = db.session.scalar(select(Site).where(Site.key == data.site))
+    site = get_site(db.session, data.site)
     if site is None or not site.active:
         db.session.rollback()
         return error(404, "unknown_site", "This site is not registered with Errata.",
@@ -122,6 +122,13 @@ def _store(data) -> Response:
                      "Reports for this site are not accepted from this page's address.",
                      {"url": f"{data.page_origin} is not an allowed origin of this site"})
 
+    hashed = ip_hash()
+    if blocks.is_blocked(db.session, site.id, hashed, origin):
+        # Like the bots below: a blocked reader is told nothing, and nothing is kept.
+        counters.bump(db.session, site.id, "blocked")
+        db.session.commit()
+        return _json(202, {"status": "accepted"})
+
     min_elapsed = current_app.config["ERRATA_MIN_ELAPSED_MS"]
     bot = "honeypot" if data.hp else None
     if bot is None and data.elapsed_ms is not None and data.elapsed_ms < min_elapsed:
@@ -132,7 +139,6 @@ def _store(data) -> Response:
         db.session.commit()
         return _json(202, {"status": "accepted"})
 
-    hashed = ip_hash()
     breach = limits.check(site, hashed)
     if breach:
         counters.bump(db.session, site.id, "rate_limited")
@@ -141,14 +147,14 @@ def _store(data) -> Response:
                      "Too many reports from you right now; please try again later.",
                      headers={"Retry-After": str(breach.retry_after)})
 
-    outcome = submit_report(db.session, site, data, origin=origin, ip_hash=hashed,
-                            user_agent=request.user_agent.string)
-    body: dict[str, object] = {"id": outcome.report.id, "correction": outcome.correction.id}
+    outcome = submit_report(db.session, site.id, data, origin=origin, ip_hash=hashed,
+                            user_agent=request.headers.get("User-Agent"))
+    db.session.commit()
+    body: dict[str, object] = {"id": outcome.report_id, "correction": outcome.correction_id}
     if outcome.created:
         body["status"] = "new"
     else:
-        body.update(status="grouped", count=outcome.correction.report_count)
-    db.session.commit()
+        body.update(status="grouped", count=outcome.count)
     return _json(201 if outcome.created else 200, body)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.ingest.limits import valid_limit
+from service.ingest.sitecache import forget
 from service.ingest.urls import BadURL, normalize_origin
 from service.models import Site
 
@@ -102,6 +103,7 @@ def apply_changes(
             setattr(site, field, value or None)
     if errors:
         raise SiteError(errors)
+    forget(site.key)  # ingest in this process sees the change at once (others within its TTL)
     return site
 
 
