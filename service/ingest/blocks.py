@@ -1,0 +1,139 @@
+"""Admin blocks of a reader's IP hash or of a page origin, honoured by ingest.
+
+Ingest asks :func:`is_blocked` for every report, so the answer comes from a small
+per-process copy of the active blocks, reloaded from the database at most every few
+seconds (``ERRATA_BLOCK_CACHE_SECONDS``, default 5): one query per process per interval
+rather than one per report. A block set in this process is seen at once; one set
+elsewhere (another worker, another host, a row written directly) within that interval.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.ingest.urls import BadURL, normalize_origin
+from service.models import Block, Editor, utcnow
+
+KINDS = ("ip", "origin")
+MAX_HOURS = 24 * 365
+DEFAULT_CACHE_SECONDS = 5.0
+
+
+class BlockError(ValueError):
+    def __init__(self, fields: dict[str, str]):
+        super().__init__("; ".join(f"{k} {v}" for k, v in fields.items()))
+        self.fields = fields
+
+
+@dataclass
+class _Snapshot:
+    loaded_at: float = 0.0  # time.monotonic(); 0 = reload on next use
+    # (kind, value) -> [(site_id or None for every site, until)]
+    entries: dict[tuple[str, str], list[tuple[int | None, datetime]]] = field(
+        default_factory=dict
+    )
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def _snapshot() -> _Snapshot:
+    # Kept on the app rather than the module, so each app (each test) has its own copy.
+    return current_app.extensions.setdefault("errata_blocks", _Snapshot())
+
+
+def _reload(session: Session, snap: _Snapshot) -> None:
+    now = utcnow()
+    rows = session.execute(
+        select(Block.kind, Block.value, Block.site_id, Block.until).where(Block.until > now)
+    )
+    entries: dict[tuple[str, str], list[tuple[int | None, datetime]]] = {}
+    for kind, value, site_id, until in rows:
+        entries.setdefault((kind, value), []).append((site_id, until))
+    snap.entries = entries
+    snap.loaded_at = time.monotonic()
+
+
+def is_blocked(session: Session, site_id: int, ip_hash: str | None, origin: str | None) -> bool:
+    """Whether reports from this reader (IP hash) or page origin are blocked on this site."""
+    snap = _snapshot()
+    ttl = float(current_app.config.get("ERRATA_BLOCK_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
+    if not snap.loaded_at or time.monotonic() - snap.loaded_at >= ttl:
+        with snap.lock:
+            if not snap.loaded_at or time.monotonic() - snap.loaded_at >= ttl:
+                _reload(session, snap)
+    if not snap.entries:
+        return False
+    now = utcnow()
+    for key in (("ip", ip_hash), ("origin", origin)):
+        if key[1] is None:
+            continue
+        for block_site, until in snap.entries.get(key, ()):  # type: ignore[call-overload]
+            if until > now and (block_site is None or block_site == site_id):
+                return True
+    return False
+
+
+def forget_cache() -> None:
+    """Make the next :func:`is_blocked` in this process read the database again."""
+    _snapshot().loaded_at = 0.0
+
+
+def block(session: Session, kind: str, value: str, site_id: int | None, hours: float,
+          editor: Editor | None = None, reason: str = "") -> Block:
+    """Block an IP hash or an origin (on one site, or on all when ``site_id`` is None).
+
+    ``hours`` is how long the block lasts. The caller commits; this process sees the block
+    from its next report, other processes within ``ERRATA_BLOCK_CACHE_SECONDS``.
+    """
+    errors: dict[str, str] = {}
+    value = (value or "").strip()
+    if kind not in KINDS:
+        errors["kind"] = "must be one of " + ", ".join(KINDS)
+    elif not value:
+        errors["value"] = "is required"
+    elif kind == "origin":
+        try:
+            value = normalize_origin(value)
+        except BadURL as exc:
+            errors["value"] = f"{value!r} {exc}"
+    elif len(value) > 64:
+        errors["value"] = "must be an IP hash as shown in the queue"
+    try:
+        hours = float(hours)
+    except (TypeError, ValueError):
+        hours = -1
+    if not 0 < hours <= MAX_HOURS:
+        errors["hours"] = f"must be between 0 and {MAX_HOURS}"
+    reason = " ".join((reason or "").split())
+    if len(reason) > 300:
+        errors["reason"] = "must be at most 300 characters"
+    if errors:
+        raise BlockError(errors)
+    row = Block(kind=kind, value=value, site_id=site_id,
+                until=utcnow() + timedelta(hours=hours), reason=reason,
+                created_by_id=editor.id if editor is not None else None)
+    session.add(row)
+    session.flush()
+    forget_cache()
+    return row
+
+
+def lift(session: Session, row: Block) -> None:
+    """End a block now. The caller commits."""
+    row.until = utcnow()
+    session.flush()
+    forget_cache()
+
+
+def active_blocks(session: Session, site_id: int | None = None) -> list[Block]:
+    """Blocks still in force, newest first; those of one site plus the global ones."""
+    stmt = select(Block).where(Block.until > utcnow()).order_by(Block.created_at.desc())
+    if site_id is not None:
+        stmt = stmt.where((Block.site_id == site_id) | (Block.site_id.is_(None)))
+    return list(session.scalars(stmt))
