@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 
 from service.models import Correction, Editor, Site, site_editors
@@ -27,3 +31,15 @@ def can_see_site(editor: Editor, site: Site | int) -> bool:
 
 def can_see(editor: Editor, correction: Correction) -> bool:
     return can_see_site(editor, correction.site_id)
+
+
+def admin_required(view):
+    """Anonymous visitors go to the login page; editors who are not admins get a 403 page."""
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403, "Only an admin can open this page.")
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -1,3 +1,308 @@
-from flask import Blueprint
+"""Log in and out, my password and mail settings, and the admins' People pages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import CSRFError
+from jinja2 import TemplateNotFound
+from sqlalchemy import select
+from werkzeug.exceptions import TooManyRequests
+from werkzeug.security import check_password_hash
+from wtforms import SelectChoice
+
+from service.accounts.access import admin_required
+from service.accounts.core import (
+    AccountError,
+    authenticate,
+    create_editor,
+    set_password,
+)
+from service.accounts.forms import (
+    EditorAddForm,
+    EditorForm,
+    LoginForm,
+    PasswordForm,
+    SettingsForm,
+)
+from service.extensions import db, limiter
+from service.models import Editor, Site
 
 bp = Blueprint("accounts", __name__)
+
+WRONG_LOGIN = "That email and password don't match an active account."
+
+
+# -- shared page helpers -----------------------------------------------------------------------
+
+@bp.record_once
+def _secure_cookies(state) -> None:
+    """Behind https the session cookie must never travel over plain http."""
+    cfg = state.app.config
+    if str(cfg.get("ERRATA_BASE_URL", "")).startswith("https://"):
+        cfg["SESSION_COOKIE_SECURE"] = True
+    cfg["REMEMBER_COOKIE_SECURE"] = cfg.get("SESSION_COOKIE_SECURE", False)
+    cfg.setdefault("ERRATA_LOGIN_LIMIT_IP", "30/15 minutes")
+    cfg.setdefault("ERRATA_LOGIN_LIMIT_ACCOUNT", "5/15 minutes")
+
+
+def has_endpoint(name: str) -> bool:
+    return name in current_app.view_functions
+
+
+def has_template(name: str) -> bool:
+    try:
+        current_app.jinja_env.get_template(name)
+    except TemplateNotFound:
+        return False
+    return True
+
+
+def home_url() -> str:
+    """Where a logged-in editor starts: the queue (once it exists), else their settings."""
+    if not current_user.is_authenticated:
+        return url_for("accounts.login")
+    if has_endpoint("queue.index"):
+        return url_for("queue.index")
+    return url_for("accounts.settings")
+
+
+@bp.app_context_processor
+def _page_helpers() -> dict:
+    return {"has_endpoint": has_endpoint, "has_template": has_template, "home_url": home_url}
+
+
+@bp.app_errorhandler(CSRFError)
+def _csrf_error(exc: CSRFError):
+    exc.description = ("This form has expired or did not come from an Errata page. "
+                       "Go back, reload the page and try again.")
+    return render_template("error.html", error=exc), 400
+
+
+def safe_next(target: str | None) -> str | None:
+    """A local path to go to after login, or None: never another host (open redirect).
+
+    Browsers treat ``\\`` like ``/`` and drop tabs and newlines, so ``/\\evil`` and
+    ``/\\t/evil`` would leave the site; anything with a scheme, a host, a backslash or a
+    control character is refused.
+    """
+    if not target:
+        return None
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+# -- login and logout --------------------------------------------------------------------------
+
+def _login_limit_ip() -> str:
+    return current_app.config["ERRATA_LOGIN_LIMIT_IP"]
+
+
+def _login_limit_account() -> str:
+    return current_app.config["ERRATA_LOGIN_LIMIT_ACCOUNT"]
+
+
+def _account_key() -> str:
+    email = request.form.get("email", "").strip().lower()
+    return f"account:{email}" if email else ""
+
+
+def _login_failed(_response) -> bool:
+    """Only failed attempts count against the limits."""
+    return bool(g.get("login_failed"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit_ip, key_func=get_remote_address, methods=["POST"],
+               deduct_when=_login_failed)
+@limiter.limit(_login_limit_account, key_func=_account_key, methods=["POST"],
+               deduct_when=_login_failed)
+def login():
+    target = safe_next(request.values.get("next"))
+    if current_user.is_authenticated:
+        return redirect(target or home_url())
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        editor = authenticate(db.session, form.email.data or "", form.password.data or "")
+        if editor is None:
+            g.login_failed = True
+            error = WRONG_LOGIN
+        else:
+            db.session.commit()
+            session.clear()  # a fresh session at login: nothing carried over (fixation)
+            login_user(editor)
+            return redirect(target or home_url())
+    status = 401 if error else 200
+    return render_template("accounts/login.html", form=form, error=error, next=target), status
+
+
+@bp.errorhandler(TooManyRequests)
+def _too_many(exc: TooManyRequests):
+    """Throttled logins see the login page again, with a sentence instead of an error code."""
+    if request.endpoint != "accounts.login":
+        return render_template("error.html", error=exc), 429
+    form = LoginForm()
+    form.password.data = ""
+    error = ("Too many failed logins for this account or from this network. "
+             "Wait 15 minutes and try again, or ask an admin to reset your password.")
+    return render_template("accounts/login.html", form=form, error=error,
+                           next=safe_next(request.values.get("next"))), 429
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("accounts.login"))
+
+
+# -- my account --------------------------------------------------------------------------------
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not check_password_hash(current_user.password_hash, form.current.data or ""):
+            form.current.errors.append("That is not your current password.")
+        else:
+            try:
+                set_password(current_user, form.new.data or "")
+            except AccountError as exc:
+                form.new.errors.append(exc.fields.get("password", str(exc)))
+            else:
+                db.session.commit()
+                # The session id includes the hash's tail: renew ours, every other one ends.
+                login_user(current_user._get_current_object())
+                flash("Your password is changed. Other sessions have been logged out.",
+                      "success")
+                return redirect(url_for("accounts.settings"))
+    return render_template("accounts/password.html", form=form)
+
+
+@bp.route("/account/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    editor: Editor = current_user._get_current_object()
+    form = SettingsForm(obj=editor)
+    if form.validate_on_submit():
+        editor.display_name = " ".join((form.display_name.data or "").split())[:120]
+        editor.notify_mode = form.notify_mode.data
+        editor.digest_hour = form.digest_hour.data
+        db.session.commit()
+        flash("Your settings are saved.", "success")
+        return redirect(url_for("accounts.settings"))
+    return render_template("accounts/settings.html", form=form, editor=editor)
+
+
+# -- people (admins) ---------------------------------------------------------------------------
+
+def _site_choices(form: EditorForm) -> None:
+    sites = db.session.scalars(select(Site).order_by(Site.name)).all()
+    form.sites.choices = [SelectChoice(s.id, s.name) for s in sites]
+
+
+def _chosen_sites(ids: list[int] | None) -> list[Site]:
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Site).where(Site.id.in_(ids)).order_by(Site.name)))
+
+
+@bp.route("/people")
+@admin_required
+def people():
+    editors = db.session.scalars(select(Editor).order_by(Editor.active.desc(), Editor.email)).all()
+    return render_template("accounts/people.html", editors=editors)
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@admin_required
+def person_new():
+    form = EditorAddForm()
+    _site_choices(form)
+    if form.validate_on_submit():
+        # Invite by mail (the mail issue): when it lands, an empty password here will create
+        # the editor with password=None and queue a one-time invitation link instead.
+        if not form.password.data:
+            form.password.errors.append("Set an initial password (tell it to them in person).")
+        else:
+            try:
+                editor = create_editor(
+                    db.session, form.email.data or "", role=form.role.data,
+                    password=form.password.data, display_name=form.display_name.data or "",
+                    sites=_chosen_sites(form.sites.data),
+                )
+            except AccountError as exc:
+                db.session.rollback()
+                _field_errors(form, exc.fields)
+            else:
+                editor.active = bool(form.active.data)
+                db.session.commit()
+                flash(f"{editor.email} can now log in.", "success")
+                return redirect(url_for("accounts.people"))
+    return render_template("accounts/person_form.html", form=form, editor=None)
+
+
+@bp.route("/people/<int:editor_id>", methods=["GET", "POST"])
+@admin_required
+def person_edit(editor_id: int):
+    editor = db.session.get(Editor, editor_id)
+    if editor is None:
+        abort(404, "There is no such editor.")
+    is_self = editor.id == current_user.id
+    form = EditorForm(display_name=editor.display_name, role=editor.role, active=editor.active,
+                      sites=[s.id for s in editor.sites])
+    _site_choices(form)
+    if form.validate_on_submit():
+        if is_self and form.role.data != "admin":
+            form.role.errors.append("You can't take away your own admin role.")
+        elif is_self and not form.active.data:
+            form.active.errors.append("You can't deactivate yourself.")
+        else:
+            try:
+                if form.password.data:
+                    set_password(editor, form.password.data)
+            except AccountError as exc:
+                _field_errors(form, exc.fields)
+            else:
+                editor.display_name = " ".join((form.display_name.data or "").split())[:120]
+                editor.role = form.role.data
+                editor.active = bool(form.active.data)
+                editor.sites = _chosen_sites(form.sites.data)
+                db.session.commit()
+                if is_self and form.password.data:
+                    login_user(editor)
+                flash(f"{editor.email} is updated.", "success")
+                return redirect(url_for("accounts.people"))
+    return render_template("accounts/person_form.html", form=form, editor=editor,
+                           is_self=is_self)
+
+
+def _field_errors(form, fields: dict[str, str]) -> None:
+    for name, message in fields.items():
+        field = getattr(form, name, None)
+        sentence = f"{(field.label.text if field else name).capitalize()} {message}."
+        if field is not None:
+            field.errors = [*field.errors, sentence]
+        else:
+            flash(sentence, "error")
