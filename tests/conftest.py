@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import re
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -214,36 +213,6 @@ def post_report(test_client, site_key: str, /, *, origin: str | None = ORIGIN,
     hdrs.update(headers or {})
     data = raw if raw is not None else json.dumps(report_body(site_key, **fields)).encode()
     return test_client.post("/api/v1/reports", data=data, headers=hdrs)
-
-
-# -- logging in (editor UI tests) -------------------------------------------------------------
-
-_CSRF_RE = re.compile(r'name="csrf_token"[^>]*\bvalue="([^"]+)"')
-
-
-def csrf_token(html: str) -> str:
-    """The CSRF token of the first form in a page (tests keep CSRF enabled)."""
-    match = _CSRF_RE.search(html)
-    assert match, "no csrf_token in the page"
-    return match.group(1)
-
-
-def page_token(test_client, path: str) -> str:
-    """GET ``path`` and return its form's CSRF token."""
-    resp = test_client.get(path)
-    assert resp.status_code == 200, f"GET {path} -> {resp.status_code}"
-    return csrf_token(resp.get_data(as_text=True))
-
-
-def login(test_client, email: str, password: str = "correct horse battery", next: str = ""):
-    """Log in through the real form (with its CSRF token); returns the POST response.
-
-    A successful login answers 302 to the queue (or ``next``); a failed one 401 with the form.
-    """
-    token = page_token(test_client, "/login")
-    path = f"/login?next={next}" if next else "/login"
-    return test_client.post(path, data={"csrf_token": token, "email": email,
-                                        "password": password})
 
 
 # -- logging in (editor UI tests) -------------------------------------------------------------
