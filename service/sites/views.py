@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 
 from service.accounts.access import admin_required
+from service.counters import totals
 from service.extensions import db
-from service.models import OPEN_STATUSES, Correction, Site
+from service.models import OPEN_STATUSES, Correction, Report, Site, utcnow
+from service.sites.core import SiteError, apply_changes, create_site, embed_code
+from service.sites.forms import SiteForm
+from service.sites.snippet import integrity
 
 bp = Blueprint("sites", __name__)
+
+CHECK_DAYS = 7
+BOT_COUNTERS = (
+    ("honeypot", "Caught by the hidden field (bots)"),
+    ("too_fast", "Sent faster than a person can (bots)"),
+    ("rate_limited", "Refused by the rate limits"),
+    ("blocked", "From a blocked reader or origin"),
+)
 
 
 def open_counts() -> dict[int, int]:
@@ -22,8 +36,106 @@ def open_counts() -> dict[int, int]:
     return {site_id: count for site_id, count in rows}
 
 
+def recent_reports(site: Site, days: int = CHECK_DAYS) -> list[tuple[str, int, object]]:
+    """(origin, reports, last report time) over the last ``days`` days: is the snippet live?"""
+    since = utcnow() - timedelta(days=days)
+    rows = db.session.execute(
+        select(Report.origin, func.count(), func.max(Report.created_at))
+        .where(Report.site_id == site.id, Report.created_at >= since)
+        .group_by(Report.origin)
+        .order_by(func.count().desc())
+    )
+    # max() keeps the column's type, so the time comes back timezone-aware on every backend.
+    return [(origin, count, last) for origin, count, last in rows]
+
+
+def _site_or_404(site_id: int) -> Site:
+    site = db.session.get(Site, site_id)
+    if site is None:
+        abort(404, "There is no such site.")
+    return site
+
+
+def _form_errors(form: SiteForm, exc: SiteError) -> None:
+    for name, message in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is None:
+            flash(f"{name.replace('_', ' ').capitalize()} {message}.", "error")
+            continue
+        field.errors = [*field.errors, f"{field.label.text.split(',')[0]} {message}."]
+
+
 @bp.route("/sites")
 @admin_required
 def index():
     sites = db.session.scalars(select(Site).order_by(Site.active.desc(), Site.name)).all()
     return render_template("sites/index.html", sites=sites, open_counts=open_counts())
+
+
+@bp.route("/sites/new", methods=["GET", "POST"])
+@admin_required
+def new():
+    form = SiteForm()
+    if form.validate_on_submit():
+        try:
+            site = create_site(db.session, form.name.data or "", form.lines("origins"),
+                               form.lines("notify_emails"), form.default_lang.data or "en")
+            apply_changes(site, active=bool(form.active.data),
+                          limit_reader=form.limit_reader.data or "",
+                          limit_site=form.limit_site.data or "")
+        except SiteError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Site {site.name} added. Paste the line below into its pages.", "success")
+            return redirect(url_for("sites.show", site_id=site.id))
+    return render_template("sites/form.html", form=form, site=None, defaults=_defaults())
+
+
+@bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit(site_id: int):
+    site = _site_or_404(site_id)
+    form = SiteForm(name=site.name, origins="\n".join(site.origins),
+                    notify_emails="\n".join(site.notify_emails), default_lang=site.default_lang,
+                    active=site.active, limit_reader=site.limit_reader or "",
+                    limit_site=site.limit_site or "")
+    if form.validate_on_submit():
+        origins = form.lines("origins")
+        try:
+            if not origins:
+                raise SiteError({"origins": "at least one origin (https://example.org) is "
+                                            "required"})
+            apply_changes(site, name=form.name.data, origins=origins,
+                          notify_emails=form.lines("notify_emails"),
+                          default_lang=form.default_lang.data, active=bool(form.active.data),
+                          limit_reader=form.limit_reader.data or "",
+                          limit_site=form.limit_site.data or "")
+        except SiteError as exc:
+            db.session.rollback()
+            _form_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Site {site.name} saved.", "success")
+            return redirect(url_for("sites.show", site_id=site.id))
+    return render_template("sites/form.html", form=form, site=site, defaults=_defaults())
+
+
+@bp.route("/sites/<int:site_id>")
+@admin_required
+def show(site_id: int):
+    site = _site_or_404(site_id)
+    since_day = (utcnow() - timedelta(days=CHECK_DAYS - 1)).strftime("%Y-%m-%d")
+    counters = totals(db.session, site.id, since_day)
+    return render_template(
+        "sites/show.html", site=site, embed=embed_code(site), sri=integrity(),
+        recent=recent_reports(site), days=CHECK_DAYS,
+        bots=[(label, counters.get(name, 0)) for name, label in BOT_COUNTERS],
+        open_count=open_counts().get(site.id, 0), defaults=_defaults(),
+    )
+
+
+def _defaults() -> dict[str, str]:
+    cfg = current_app.config
+    return {"limit_reader": cfg["ERRATA_LIMIT_READER"], "limit_site": cfg["ERRATA_LIMIT_SITE"]}
