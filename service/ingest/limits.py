@@ -24,9 +24,19 @@ from service.ingest.sitecache import SiteInfo
 
 log = logging.getLogger(__name__)
 
-_fallback: RateLimiter = FixedWindowRateLimiter(MemoryStorage())
-_backend_down_until = 0.0
 RETRY_BACKEND_AFTER = 30.0
+
+
+class _Fallback:
+    """Per-process limits used while the shared storage is unreachable (one per app)."""
+
+    def __init__(self) -> None:
+        self.limiter: RateLimiter = FixedWindowRateLimiter(MemoryStorage())
+        self.down_until = 0.0
+
+
+def _fallback() -> _Fallback:
+    return current_app.extensions.setdefault("errata_limits_fallback", _Fallback())
 
 
 @dataclass(frozen=True)
@@ -45,32 +55,35 @@ def limits_for(site: SiteInfo) -> list[tuple[str, str, str]]:
     ]
 
 
-def _strategy() -> RateLimiter:
-    global _backend_down_until
-    if _backend_down_until and time.monotonic() < _backend_down_until:
-        return _fallback
-    _backend_down_until = 0.0
+def _strategy(fallback: _Fallback) -> RateLimiter:
+    if fallback.down_until and time.monotonic() < fallback.down_until:
+        return fallback.limiter
+    fallback.down_until = 0.0
     return limiter.limiter
 
 
 def check(site: SiteInfo, ip_hash: str) -> Breach | None:
     """Count this report against every limit; the first one exceeded, if any."""
-    global _backend_down_until
-    keys = {"reader": f"{site.id}:{ip_hash}", "site": str(site.id), "ip": ip_hash}
+    # Site keys, not row ids: ids repeat across installations that share one Redis.
+    keys = {"reader": f"{site.key}:{ip_hash}", "site": site.key, "ip": ip_hash}
+    fallback = _fallback()
     for scope, spec, key in limits_for(site):
         for item in parse_many(spec):
-            strategy = _strategy()
+            strategy = _strategy(fallback)
             try:
                 allowed = strategy.hit(item, "errata-ingest", scope, keys[key])
             except Exception:  # noqa: BLE001 - any storage failure: keep taking reports
                 log.warning("rate-limit storage unreachable; using per-process limits for %ss",
                             RETRY_BACKEND_AFTER, exc_info=True)
-                _backend_down_until = time.monotonic() + RETRY_BACKEND_AFTER
-                allowed = _fallback.hit(item, "errata-ingest", scope, keys[key])
-                strategy = _fallback
+                fallback.down_until = time.monotonic() + RETRY_BACKEND_AFTER
+                strategy = fallback.limiter
+                allowed = strategy.hit(item, "errata-ingest", scope, keys[key])
             if not allowed:
-                stats = strategy.get_window_stats(item, "errata-ingest", scope, keys[key])
-                reset = stats.reset_time
+                try:
+                    reset = strategy.get_window_stats(
+                        item, "errata-ingest", scope, keys[key]).reset_time
+                except Exception:  # noqa: BLE001 - storage gone between the two calls
+                    reset = time.time() + item.get_expiry()
                 return Breach(retry_after=max(1, int(reset - time.time()) + 1), scope=scope)
     return None
 
