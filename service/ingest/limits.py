@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import current_app
 from limits import parse_many
@@ -62,13 +63,18 @@ def _strategy(fallback: _Fallback) -> RateLimiter:
     return limiter.limiter
 
 
+@lru_cache(maxsize=256)
+def _parsed(spec: str):
+    return tuple(parse_many(spec))
+
+
 def check(site: SiteInfo, ip_hash: str) -> Breach | None:
     """Count this report against every limit; the first one exceeded, if any."""
     # Site keys, not row ids: ids repeat across installations that share one Redis.
     keys = {"reader": f"{site.key}:{ip_hash}", "site": site.key, "ip": ip_hash}
     fallback = _fallback()
     for scope, spec, key in limits_for(site):
-        for item in parse_many(spec):
+        for item in _parsed(spec):
             strategy = _strategy(fallback)
             try:
                 allowed = strategy.hit(item, "errata-ingest", scope, keys[key])

@@ -1,0 +1,242 @@
+"""Ingest throughput: the real app next to a bare Flask endpoint, side by side in one run.
+
+    .venv/bin/python bench/ingest.py [--seconds 10] [--rounds 3] [--postgres URL]
+
+Both are served by gunicorn with 2 sync workers on 127.0.0.1 and driven by the same load
+(wrk when installed, else a Python load generator). Rounds alternate bare/real so drift on
+a noisy machine hits both; the medians and the ratio real/bare are printed, for SQLite and,
+when reachable, PostgreSQL. Every check of the real app is on: validation, bleach, origin,
+rate limits (raised, not disabled, via ERRATA_LIMIT_*), grouping under lock, commit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+ORIGIN = "https://news.example"
+SITE_KEY = "bench"
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, path: str, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", path)
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+def gunicorn(app_spec: str, port: int, env: dict[str, str], cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(BIN / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "8",
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
+        cwd=cwd, env=env, start_new_session=True,
+    )
+
+
+def stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=20)
+
+
+def prepare_database(url: str, instance: Path) -> dict[str, str]:
+    env = dict(os.environ, ERRATA_DATABASE_URL=url, ERRATA_INSTANCE_PATH=str(instance),
+               ERRATA_LIMIT_READER="100000000/hour", ERRATA_LIMIT_SITE="100000000/hour",
+               ERRATA_LIMIT_IP="100000000/hour", ERRATA_BASE_URL="http://127.0.0.1",
+               # Two workers share limits only through Redis, as in production.
+               ERRATA_RATELIMIT_STORAGE_URI=os.environ.get(
+                   "ERRATA_BENCH_REDIS", "redis://127.0.0.1:6379/14"))
+    subprocess.run([str(BIN / "errata"), "db", "upgrade"], env=env, check=True,
+                   capture_output=True)
+    code = (
+        "from service import create_app\n"
+        "from service.extensions import db\n"
+        "from service.sites.core import create_site, site_by_key\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        f"    if site_by_key(db.session, {SITE_KEY!r}) is None:\n"
+        f"        s = create_site(db.session, 'Bench', [{ORIGIN!r}])\n"
+        f"        s.key = {SITE_KEY!r}\n"
+        "        db.session.commit()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=ROOT)
+    return env
+
+
+def run_wrk(port: int, seconds: int, conns: int) -> dict[str, float]:
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{conns}", f"-d{seconds}s", "--latency",
+         "-s", str(ROOT / "bench" / "ingest.lua"), f"http://127.0.0.1:{port}"],
+        check=True, capture_output=True, text=True,
+        env=dict(os.environ, BENCH_SITE=SITE_KEY, BENCH_ORIGIN=ORIGIN),
+    ).stdout
+
+    def latency(label: str) -> float:
+        m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)", out, re.M)
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: .*", out)
+    return {"rps": rps, "p50": latency("50"), "p99": latency("99"),
+            "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "socket_errors": errors.group(0) if errors else ""}
+
+
+def run_python(port: int, seconds: int, conns: int) -> dict[str, float]:
+    """Fallback load generator: `conns` threads, one request at a time each."""
+    latencies: list[float] = []
+    failures = [0]
+    stop_at = time.time() + seconds
+    lock = threading.Lock()
+
+    def worker() -> None:
+        local: list[float] = []
+        while time.time() < stop_at:
+            page = random.randint(1, 50)
+            body = json.dumps({
+                "site": SITE_KEY, "url": f"{ORIGIN}/news/{page}", "exact": random.choice(
+                    ["collegiums", "liaisons", "topical", "Makei", "Dublin"]),
+                "prefix": "the text before ", "suffix": " and after it", "elapsed_ms": 4000,
+                "suggestion": "fixed", "client": "bench"})
+            t0 = time.perf_counter()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("POST", "/api/v1/reports", body=body, headers={
+                "Content-Type": "text/plain;charset=UTF-8", "Origin": ORIGIN})
+            status = conn.getresponse().status
+            conn.close()
+            local.append((time.perf_counter() - t0) * 1000)
+            if status >= 300:
+                with lock:
+                    failures[0] += 1
+        with lock:
+            latencies.extend(local)
+
+    threads = [threading.Thread(target=worker) for _ in range(conns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latencies.sort()
+    return {"rps": len(latencies) / seconds, "p50": latencies[len(latencies) // 2],
+            "p99": latencies[int(len(latencies) * 0.99)], "non2xx": failures[0],
+            "socket_errors": ""}
+
+
+def bench_backend(name: str, url: str, args, load) -> dict[str, object]:
+    instance = Path(tempfile.mkdtemp(prefix="errata-bench-"))
+    env = prepare_database(url, instance)
+    real_port, bare_port = free_port(), free_port()
+    real = gunicorn("service:create_app()", real_port, env, ROOT)
+    bare = gunicorn("bare_app:app", bare_port, dict(os.environ), ROOT / "bench")
+    try:
+        wait_for(real_port, "/healthz")
+        wait_for(bare_port, "/")
+        load(real_port, 2, args.connections)  # warm-up: imports, connections, caches
+        load(bare_port, 2, args.connections)
+        results: dict[str, list[dict[str, float]]] = {"bare": [], "real": []}
+        for _ in range(args.rounds):
+            results["bare"].append(load(bare_port, args.seconds, args.connections))
+            results["real"].append(load(real_port, args.seconds, args.connections))
+    finally:
+        stop(real)
+        stop(bare)
+        shutil.rmtree(instance, ignore_errors=True)
+    summary: dict[str, object] = {"backend": name}
+    for kind, runs in results.items():
+        summary[kind] = {
+            "rps": statistics.median(r["rps"] for r in runs),
+            "p50_ms": statistics.median(r["p50"] for r in runs),
+            "p99_ms": statistics.median(r["p99"] for r in runs),
+            "non2xx": sum(r["non2xx"] for r in runs),
+        }
+    summary["ratio"] = summary["real"]["rps"] / summary["bare"]["rps"]  # type: ignore[index]
+    return summary
+
+
+def create_pg_database(url: str) -> tuple[str, callable]:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(url).set(drivername="postgresql+psycopg")
+    name = f"errata_bench_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    return admin.set(database=name).render_as_string(hide_password=False), drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--postgres", default=os.environ.get("ERRATA_BENCH_POSTGRES", PG_DEFAULT),
+                        help="server URL to create a scratch database on ('' to skip)")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args()
+    load = run_wrk if shutil.which("wrk") else run_python
+    print(f"load generator: {'wrk' if load is run_wrk else 'python threads'}, "
+          f"{args.connections} connections, {args.rounds} x {args.seconds}s per side, "
+          f"{os.cpu_count()} CPUs")
+    summaries = []
+    tmp = Path(tempfile.mkdtemp(prefix="errata-bench-sqlite-"))
+    summaries.append(bench_backend("SQLite", f"sqlite:///{tmp / 'bench.db'}", args, load))
+    if args.postgres:
+        try:
+            url, drop = create_pg_database(args.postgres)
+        except Exception as exc:  # noqa: BLE001
+            print(f"PostgreSQL skipped: {exc}")
+        else:
+            try:
+                summaries.append(bench_backend("PostgreSQL", url, args, load))
+            finally:
+                drop()
+    print(f"\n{'backend':<11} {'side':<5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+    for s in summaries:
+        for side in ("bare", "real"):
+            r = s[side]
+            print(f"{s['backend']:<11} {side:<5} {r['rps']:>8.0f} {r['p50_ms']:>8.2f} "
+                  f"{r['p99_ms']:>8.2f} {r['non2xx']:>8}")
+        print(f"{s['backend']:<11} ratio real/bare = {s['ratio']:.2f}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(summaries, indent=2))
+
+
+if __name__ == "__main__":
+    main()
