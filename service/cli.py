@@ -261,5 +261,40 @@ def run(host: str, port: int, with_mail_sender: bool) -> None:
             sender.terminate()
 
 
+# -- privacy ----------------------------------------------------------------------------------
+
+@cli.command("purge")
+@click.option("--older-than", "older_than", metavar="AGE",
+              help="Age like 90d, 12w or 36h (default: ERRATA_PURGE_DAYS days).")
+@with_appcontext
+def purge(older_than: str | None) -> None:
+    """Erase reader emails, IP hashes and user agents from old reports (corrections stay)."""
+    from datetime import timedelta
+
+    from service.privacy import parse_age, purge_reader_data
+
+    if older_than:
+        try:
+            age = parse_age(older_than)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--older-than") from None
+    else:
+        days = int(current_app.config.get("ERRATA_PURGE_DAYS") or 0)
+        if days <= 0:
+            raise click.UsageError("say how old, e.g. --older-than 90d "
+                                   "(or set ERRATA_PURGE_DAYS)")
+        age = timedelta(days=days)
+    count = purge_reader_data(db.session, age)
+    db.session.commit()
+    click.echo(f"Erased reader data from {count} report(s) older than {_age_words(age)}.")
+
+
+def _age_words(age) -> str:
+    if age.days and not age.seconds:
+        return f"{age.days} day{'s' if age.days != 1 else ''}"
+    hours = int(age.total_seconds() // 3600)
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
 if __name__ == "__main__":
     main()
