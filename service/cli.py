@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service.accounts.core import AccountError, create_editor, editor_by_email, set_password
 from service.extensions import db
+from service.mail.cli import mail_group
 from service.models import Site
 from service.sites.core import (
     SiteError,
@@ -60,6 +61,9 @@ def _create_app(*_args) -> Flask:
              add_version_option=False)
 def cli() -> None:
     """Errata: reader error reports for news sites."""
+
+
+cli.add_command(mail_group)
 
 
 def main() -> None:

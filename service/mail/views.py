@@ -1,3 +1,185 @@
-from flask import Blueprint
+"""Pages of the mail feature: unsubscribing (readers), invitations and password resets
+(editors), and the admins' Outbox. Thin views over the plain functions of this package."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_user
+from sqlalchemy import func, select
+from wtforms import SelectChoice
+
+from service.accounts.access import admin_required
+from service.accounts.core import AccountError, set_password
+from service.extensions import csrf, db, limiter
+from service.mail import readers, sender
+from service.mail.accounts import invite_editor, queue_invitation, queue_password_reset
+from service.mail.forms import InviteForm, ResetRequestForm, SetPasswordForm
+from service.mail.tokens import TokenProblem, read_account_token, read_unsubscribe_token
+from service.models import Editor, OutboxMail, Site, utcnow
 
 bp = Blueprint("mail", __name__)
+
+RESET_SENT = ("If an Errata account uses that address, a link to choose a new password is on "
+              "its way. It works once, for two hours.")
+
+
+def _home() -> str:
+    from service.accounts.views import home_url
+
+    return home_url()
+
+
+def mask(address: str) -> str:
+    """``r***@example.com``: enough to recognise one's own address, no more."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+# -- readers: unsubscribe ----------------------------------------------------------------------
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed token is the credential; mail clients POST here (RFC 8058)
+def unsubscribe(token: str):
+    address = read_unsubscribe_token(token)
+    if address is None:
+        return render_template("mail_pages/link_problem.html",
+                               problem="This unsubscribe link is not valid; it may have been "
+                                       "cut off. Copy the whole link from the mail."), 400
+    if request.method == "POST":
+        count = readers.unsubscribe(db.session, address)
+        db.session.commit()
+        return render_template("mail_pages/unsubscribed.html", address=mask(address),
+                               count=count)
+    return render_template("mail_pages/unsubscribe.html", address=mask(address))
+
+
+# -- editors: invitation and password reset ----------------------------------------------------
+
+def _set_password_page(token: str, purpose: str):
+    try:
+        editor = read_account_token(db.session, token, purpose)
+    except TokenProblem as exc:
+        return render_template("mail_pages/link_problem.html", problem=str(exc),
+                               offer_reset=True), 400
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            set_password(editor, form.password.data or "")
+        except AccountError as exc:
+            form.password.errors = [*form.password.errors, exc.fields.get("password", str(exc))]
+        else:
+            db.session.commit()
+            session.clear()  # whoever was logged in here, it is this editor now
+            login_user(editor)
+            flash("Your password is set. Welcome to Errata." if purpose == "invite"
+                  else "Your new password is set; other sessions are logged out.", "success")
+            return redirect(_home())
+    return render_template("mail_pages/set_password.html", form=form, editor=editor,
+                           purpose=purpose)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str):
+    return _set_password_page(token, "invite")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    return _set_password_page(token, "reset")
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit("10/15 minutes", key_func=get_remote_address, methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        queue_password_reset(db.session, form.email.data or "")
+        db.session.commit()
+        # The same answer whether or not the address has an account.
+        return render_template("mail_pages/reset_sent.html", message=RESET_SENT)
+    return render_template("mail_pages/reset_request.html", form=form)
+
+
+# -- admins: inviting people -------------------------------------------------------------------
+
+@bp.route("/people/invite", methods=["GET", "POST"])
+@admin_required
+def invite_new():
+    form = InviteForm()
+    form.sites.choices = [SelectChoice(s.id, s.name) for s in
+                          db.session.scalars(select(Site).order_by(Site.name))]
+    if form.validate_on_submit():
+        sites = list(db.session.scalars(select(Site).where(Site.id.in_(form.sites.data or []))))
+        try:
+            editor = invite_editor(db.session, form.email.data or "", role=form.role.data,
+                                   sites=sites, display_name=form.display_name.data or "",
+                                   inviter=current_user._get_current_object())
+        except AccountError as exc:
+            db.session.rollback()
+            for name, message in exc.fields.items():
+                field = getattr(form, name, None)
+                if field is not None:
+                    field.errors = [*field.errors, f"{field.label.text} {message}."]
+                else:
+                    flash(f"{name.capitalize()} {message}.", "error")
+        else:
+            db.session.commit()
+            flash(f"Invitation sent to {editor.email}. The link works once, for 7 days.",
+                  "success")
+            return redirect(url_for("accounts.people"))
+    return render_template("mail_pages/invite.html", form=form)
+
+
+@bp.post("/people/<int:editor_id>/invite")
+@admin_required
+def invite_again(editor_id: int):
+    editor = db.session.get(Editor, editor_id)
+    if editor is None:
+        abort(404, "There is no such editor.")
+    if editor.password_hash:
+        flash(f"{editor.email} has already chosen a password; they can use "
+              "“Forgot password?” on the login page.", "info")
+    elif not editor.active:
+        flash(f"{editor.email} is deactivated; activate them first.", "error")
+    else:
+        queue_invitation(db.session, editor, current_user._get_current_object())
+        db.session.commit()
+        flash(f"A new invitation is on its way to {editor.email}.", "success")
+    return redirect(url_for("accounts.people"))
+
+
+# -- admins: the outbox ------------------------------------------------------------------------
+
+@bp.get("/outbox")
+@admin_required
+def outbox():
+    rows = db.session.scalars(
+        select(OutboxMail).where(OutboxMail.status.in_(("failed", "pending", "sending")))
+        .order_by(OutboxMail.status, OutboxMail.next_attempt_at, OutboxMail.id).limit(500)).all()
+    counts = dict(db.session.execute(
+        select(OutboxMail.status, func.count()).group_by(OutboxMail.status)).all())
+    return render_template("mail_pages/outbox.html", rows=rows, counts=counts, now=utcnow(),
+                           nav_section="outbox")
+
+
+@bp.post("/outbox/<int:mail_id>/retry")
+@admin_required
+def outbox_retry(mail_id: int):
+    if sender.retry(db.session, mail_id):
+        db.session.commit()
+        flash(f"Mail #{mail_id} will be sent again in the next round of the sender.", "success")
+    else:
+        flash(f"Mail #{mail_id} is no longer waiting or failed.", "info")
+    return redirect(url_for("mail.outbox"))
+
+
+@bp.post("/outbox/retry-failed")
+@admin_required
+def outbox_retry_failed():
+    ids = db.session.scalars(select(OutboxMail.id).where(OutboxMail.status == "failed")).all()
+    for mail_id in ids:
+        sender.retry(db.session, mail_id)
+    db.session.commit()
+    flash(f"{len(ids)} failed mail will be sent again in the next round of the sender.", "success")
+    return redirect(url_for("mail.outbox"))

@@ -1,0 +1,180 @@
+"""Telling editors about new corrections, without flooding them.
+
+``collect_new`` turns corrections that editors haven't been told about (``notified_at`` NULL)
+into at most one mail per recipient per site per window, listing every one of them; the
+mails, the window cursors and ``notified_at`` are written in one transaction, so a
+correction is announced exactly once even if the sender dies or two senders run. A burst
+(fifty readers on one popular article) is mailed once it has settled for a minute, and
+never later than the window.
+
+``collect_digests`` writes the daily digest for editors who chose it, at their hour (UTC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from service.mail.messages import absolute, enqueue, render
+from service.mail.settings import setting
+from service.models import OPEN_STATUSES, Correction, Editor, MailCursor, Site
+
+IMMEDIATE = "immediate"
+DIGEST = "digest"
+
+
+@dataclass(frozen=True)
+class SiteSection:
+    """One site's part of a mail: what to list, how many more there are, the queue link."""
+
+    site: Site
+    items: list[Correction]
+    more: int
+    open_count: int
+    queue_url: str
+
+
+def correction_url(correction: Correction) -> str:
+    return absolute(f"/queue/{correction.id}")
+
+
+def site_queue_url(site: Site) -> str:
+    return absolute(f"/queue?site={site.id}")
+
+
+def _exclusive(session: Session, name: str) -> None:
+    """Serialise collectors. PostgreSQL: a transaction advisory lock; SQLite: take the
+    database write lock now (BEGIN IMMEDIATE) rather than on the first write."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:n))"), {"n": name})
+    else:
+        session.connection(execution_options={"immediate": True})
+
+
+def _cursor(session: Session, recipient: str, site_id: int, kind: str) -> MailCursor | None:
+    return session.scalar(select(MailCursor).where(
+        MailCursor.recipient == recipient, MailCursor.site_id == site_id, MailCursor.kind == kind))
+
+
+def _advance(session: Session, recipient: str, site_id: int, kind: str, now: datetime,
+             last_id: int) -> None:
+    cursor = _cursor(session, recipient, site_id, kind)
+    if cursor is None:
+        session.add(MailCursor(recipient=recipient, site_id=site_id, kind=kind,
+                               last_sent_at=now, last_correction_id=last_id))
+    else:
+        cursor.last_sent_at = now
+        cursor.last_correction_id = max(cursor.last_correction_id, last_id)
+
+
+def immediate_recipients(session: Session, site: Site) -> list[str]:
+    """The site's notification addresses and its editors who want mail as it happens."""
+    addresses = [a.strip().lower() for a in site.notify_emails if a and a.strip()]
+    addresses += [e.email.lower() for e in site.editors if e.active and e.notify_mode == IMMEDIATE]
+    # An editor's own choice (digest, off) wins even where their address is a site address.
+    opted_out = set(session.scalars(select(func.lower(Editor.email)).where(
+        func.lower(Editor.email).in_(addresses), Editor.notify_mode != IMMEDIATE)))
+    return [a for a in dict.fromkeys(addresses) if a not in opted_out]
+
+
+def _section(session: Session, site: Site, items: list[Correction]) -> SiteSection:
+    limit = setting("ERRATA_MAIL_LIST_LIMIT")
+    open_count = session.scalar(select(func.count()).select_from(Correction).where(
+        Correction.site_id == site.id, Correction.status.in_(OPEN_STATUSES))) or 0
+    return SiteSection(site=site, items=items[:limit], more=max(0, len(items) - limit),
+                       open_count=open_count, queue_url=site_queue_url(site))
+
+
+def collect_new(session: Session, now: datetime) -> int:
+    """Write the due notification mails; returns how many. Commits."""
+    window = timedelta(minutes=setting("ERRATA_MAIL_WINDOW_MINUTES"))
+    settle = timedelta(seconds=setting("ERRATA_MAIL_SETTLE_SECONDS"))
+    _exclusive(session, "errata.mail.collect_new")
+    site_ids = list(session.scalars(
+        select(Correction.site_id).where(Correction.notified_at.is_(None)).distinct()))
+    written = 0
+    for site_id in site_ids:
+        site = session.get(Site, site_id)
+        if site is None:
+            continue
+        pending = list(session.scalars(
+            select(Correction)
+            .where(Correction.site_id == site_id, Correction.notified_at.is_(None),
+                   Correction.first_reported_at <= now)
+            .order_by(Correction.id)))
+        if not pending:
+            continue
+        news = [c for c in pending if c.status in OPEN_STATUSES]
+        recipients = immediate_recipients(session, site) if news else []
+        if recipients:
+            newest = max(c.first_reported_at for c in news)
+            oldest = min(c.first_reported_at for c in news)
+            if now - newest < settle and now - oldest < window:
+                continue  # still arriving: wait for the burst to settle
+            cursors = [_cursor(session, r, site_id, IMMEDIATE) for r in recipients]
+            if any(c is not None and now - c.last_sent_at < window for c in cursors):
+                continue  # someone here was mailed within the window: hold the batch
+            section = _section(session, site, news)
+            for recipient in recipients:
+                message = render("new_corrections", recipient, site=site, section=section,
+                                 count=len(news), correction_url=correction_url)
+                enqueue(session, message, due=now)
+                _advance(session, recipient, site_id, IMMEDIATE, now, pending[-1].id)
+                written += 1
+        # Closed before anyone was told (fixed, spam, not an error): nothing to announce.
+        for correction in pending:
+            correction.notified_at = now
+    session.commit()
+    return written
+
+
+def last_digest_time(now: datetime, hour: int) -> datetime:
+    """The most recent moment at ``hour``:00 UTC that is not after ``now``."""
+    moment = now.replace(hour=max(0, min(23, hour)), minute=0, second=0, microsecond=0)
+    return moment if moment <= now else moment - timedelta(days=1)
+
+
+def collect_digests(session: Session, now: datetime) -> int:
+    """Write the daily digests that are due; returns how many. Commits.
+
+    An editor's first digest comes at their next digest hour (no surprise mail the moment
+    they switch); each digest lists the corrections opened since the previous one that are
+    still open, one section per site.
+    """
+    _exclusive(session, "errata.mail.collect_digests")
+    editors = session.scalars(
+        select(Editor).where(Editor.notify_mode == DIGEST, Editor.active.is_(True))
+        .order_by(Editor.id))
+    written = 0
+    for editor in editors:
+        boundary = last_digest_time(now, editor.digest_hour)
+        recipient = editor.email.lower()
+        sections: list[SiteSection] = []
+        for site in editor.sites:
+            cursor = _cursor(session, recipient, site.id, DIGEST)
+            if cursor is None:
+                _advance(session, recipient, site.id, DIGEST, boundary, 0)
+                continue
+            if cursor.last_sent_at >= boundary:
+                continue
+            items = list(session.scalars(
+                select(Correction)
+                .where(Correction.site_id == site.id, Correction.status.in_(OPEN_STATUSES),
+                       Correction.first_reported_at > cursor.last_sent_at,
+                       Correction.first_reported_at <= now)
+                .order_by(Correction.id)))
+            _advance(session, recipient, site.id, DIGEST, now,
+                     max((c.id for c in items), default=0))
+            if items:
+                sections.append(_section(session, site, items))
+        if sections:
+            message = render("digest", recipient, editor=editor, sections=sections,
+                             count=sum(len(s.items) + s.more for s in sections),
+                             correction_url=correction_url)
+            enqueue(session, message, due=now)
+            written += 1
+    session.commit()
+    return written
