@@ -1,0 +1,87 @@
+"""In Chromium: an admin logs in, adds a site, copies the line to paste (keyboard only for the
+copy), and the layout holds at a phone's 320px width."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.extensions import db
+
+PASSWORD = "correct horse battery"
+ADMIN = "admin@news.example"
+
+
+@pytest.fixture
+def admin(live):
+    from service.accounts.core import create_editor
+
+    with live.app.app_context():
+        create_editor(db.session, ADMIN, role="admin", password=PASSWORD,
+                      display_name="Ada Admin")
+        db.session.commit()
+    return ADMIN
+
+
+@pytest.fixture
+def clip_page(browser, live):
+    """A page whose context may read and write the clipboard; fails on console errors."""
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    context.close()
+    assert not errors, errors
+
+
+def log_in(pg, live, email=ADMIN, password=PASSWORD, next="/people"):
+    pg.goto(f"{live.url}/login?next={next}")
+    pg.get_by_label("Email").fill(email)
+    pg.get_by_label("Password").fill(password)
+    pg.get_by_role("button", name="Log in").click()
+
+
+def test_admin_adds_a_site_and_copies_the_embed_line(clip_page, live, admin):
+    pg = clip_page
+    log_in(pg, live)
+    pg.get_by_role("link", name="Sites").click()
+    pg.get_by_role("link", name="Add a site").click()
+    pg.get_by_label("Name").fill("The Daily Example")
+    pg.get_by_label("Allowed origins, one per line").fill(
+        "https://daily.example\nhttps://www.daily.example")
+    pg.get_by_role("button", name="Add site").click()
+
+    pg.wait_for_url("**/sites/*")
+    assert pg.get_by_role("heading", level=1).inner_text() == "The Daily Example"
+    code = pg.locator("#embed-code").inner_text()
+    assert code.startswith(f'<script src="{live.url}/static/js/errata.js" data-site="')
+    assert code.endswith('" defer></script>')
+    assert "We have received 0 reports" in pg.locator("main").inner_text()
+
+    # The copy button is shown (JS is on) and reachable with the keyboard alone.
+    button = pg.get_by_role("button", name="Copy the line")
+    assert button.is_visible()
+    pg.locator("#embed-code").click()  # start tabbing from the code block
+    for _ in range(5):
+        pg.keyboard.press("Tab")
+        if pg.evaluate("document.activeElement.hasAttribute('data-copy')"):
+            break
+    assert pg.evaluate("document.activeElement.textContent.trim()") == "Copy the line"
+    pg.keyboard.press("Enter")
+    pg.get_by_text("Copied to the clipboard.").wait_for()
+    assert pg.evaluate("navigator.clipboard.readText()") == code
+
+
+def test_layout_fits_a_320px_screen_and_logout_works(page, live, admin):
+    page.set_viewport_size({"width": 320, "height": 640})
+    log_in(page, live)
+    page.wait_for_url("**/people")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    # The skip link is the first thing a keyboard user reaches, and it lands on <main>.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Skip to content"
+    page.locator(".account-menu summary").click()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/login")
+    assert "You are logged out." in page.locator("main").inner_text()
