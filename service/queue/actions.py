@@ -8,12 +8,12 @@ event and the mail the hook queues are stored together or not at all. Permission
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.accounts.access import can_see_site, restrict
+from service.ingest import blocks
 from service.mail.hooks import on_status_changed
 from service.models import (
     OPEN_STATUSES,
@@ -153,19 +153,20 @@ def bulk(
 
 def _block(session: Session, editor: Editor, report: Report, kind: str, value: str,
            hours: int) -> Block:
+    # Ingest's block() validates the value and tells this process's block cache at once.
     if not editor.is_admin:
         raise ActionError("Only admins can block readers or origins.")
     if not value:
         raise ActionError("This report has nothing to block by.")
-    now = utcnow()
-    block = Block(kind=kind, value=value, site_id=report.site_id,
-                  until=now + timedelta(hours=hours), created_by_id=editor.id,
-                  reason=f"From correction #{report.correction_id}, report #{report.id}")
-    session.add(block)
-    what = "this reader" if kind == "ip" else f"the origin {value}"
+    try:
+        block = blocks.block(session, kind, value, report.site_id, hours, editor,
+                             reason=f"From correction #{report.correction_id}, "
+                                    f"report #{report.id}")
+    except blocks.BlockError as exc:
+        raise ActionError(f"Can't block that: {exc}.") from exc
+    what = "this reader" if kind == "ip" else f"the origin {block.value}"
     session.add(Event(correction_id=report.correction_id, editor_id=editor.id,
-                      action=f"block_{kind}", note=f"Blocked {what} for {hours} h",
-                      created_at=now))
+                      action=f"block_{kind}", note=f"Blocked {what} for {hours} h"))
     session.flush()
     return block
 

@@ -1,3 +1,274 @@
-from flask import Blueprint
+"""The editors' queue: the list at ``/queue`` and one correction at ``/queue/<id>``.
+
+Every action is a plain POST form (CSRF-checked) that redirects back, so everything works
+without JavaScript; ``static/app/queue.js`` only adds keyboard shortcuts that press the same
+buttons. The work itself is in ``listing.py`` and ``actions.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from service.accounts.access import can_see
+from service.extensions import db
+from service.models import KINDS, STATUSES, Correction, Editor, Event, Report, Site, utcnow
+from service.queue import actions
+from service.queue.actions import ActionError
+from service.queue.diff import word_diff
+from service.queue.forms import AssignForm, BlockForm, BulkForm, NoteForm, StatusForm
+from service.queue.listing import FilterError, list_corrections, open_counts, parse_filters
 
 bp = Blueprint("queue", __name__)
+
+STATUS_LABELS = {
+    "new": "New",
+    "in_progress": "In progress",
+    "fixed": "Fixed",
+    "rejected": "Not an error",
+    "spam": "Spam",
+}
+ACTION_DONE = {
+    "fixed": "marked as fixed",
+    "rejected": "marked as not an error",
+    "spam": "marked as spam",
+    "reopen": "reopened",
+    "assign": "assigned",
+}
+EVENT_LABELS = {
+    "fixed": "marked it fixed",
+    "rejected": "marked it not an error",
+    "spam": "marked it spam",
+    "auto_spam": "marked it spam on arrival (links or spam words)",
+    "reopen": "reopened it",
+    "assign": "assigned it",
+    "unassign": "unassigned it",
+    "note": "added a note",
+    "block_ip": "blocked a reader",
+    "block_origin": "blocked an origin",
+}
+
+
+# -- template helpers --------------------------------------------------------------------------
+
+@bp.app_template_global()
+def queue_open_counts() -> list[tuple[Site, int]]:
+    """Open corrections per site for the navigation; computed once per request."""
+    if not current_user.is_authenticated:
+        return []
+    if "queue_open_counts" not in g:
+        g.queue_open_counts = open_counts(db.session, current_user)
+    return g.queue_open_counts
+
+
+@bp.app_template_filter("ago")
+def ago(when: datetime | None) -> str:
+    """"3 h ago" style ages; the exact time goes in the <time> element's title."""
+    if when is None:
+        return ""
+    seconds = max(0, int((utcnow() - when).total_seconds()))
+    for size, unit in ((86400 * 365, "y"), (86400 * 30, "mo"), (86400, "d"), (3600, "h"),
+                       (60, "min")):
+        if seconds >= size:
+            return f"{seconds // size} {unit} ago"
+    return "just now"
+
+
+@bp.app_template_filter("http_url")
+def http_url(url: str | None) -> str:
+    """``url`` when it is http(s), else "": a stored link must never become javascript:."""
+    url = (url or "").strip()
+    return url if url.lower().startswith(("https://", "http://")) else ""
+
+
+@bp.app_context_processor
+def _queue_helpers() -> dict:
+    return {"status_labels": STATUS_LABELS, "word_diff": word_diff}
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+def _back(default: str) -> str:
+    """The ``next`` field when it is a page of the queue, else ``default``; never off-site."""
+    target = request.form.get("next", "")
+    if (target.startswith("/queue") and "\\" not in target and "//" not in target
+            and target.isprintable()):
+        return target
+    return default
+
+
+def _correction_or_404(correction_id: int) -> Correction:
+    """Another site's correction is "not found", not "forbidden": its existence is private."""
+    correction = db.session.get(Correction, correction_id)
+    if correction is None or not can_see(current_user, correction):
+        abort(404, "There is no correction with that number among your sites.")
+    return correction
+
+
+def _form_errors(form) -> str:
+    return " ".join(msg for msgs in form.errors.values() for msg in msgs) or "Check the form."
+
+
+def _assignable(site_ids: set[int]) -> list[Editor]:
+    """Active people who could take corrections of every one of ``site_ids``."""
+    stmt = select(Editor).where(Editor.active.is_(True)).order_by(Editor.email)
+    return [e for e in db.session.scalars(stmt)
+            if e.is_admin or site_ids <= {s.id for s in e.sites}]
+
+
+def _assignee(value: str, site_ids: set[int]) -> Editor | None:
+    """Resolve an assignee field: "me", "" (nobody) or an editor id."""
+    if value in ("", "none"):
+        return None
+    if value == "me":
+        return current_user._get_current_object()
+    try:
+        editor = db.session.get(Editor, int(value))
+    except ValueError:
+        editor = None
+    if editor is None or editor not in _assignable(site_ids):
+        raise ActionError("That person can't take corrections of this site.")
+    return editor
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+@bp.get("/queue")
+@login_required
+def index():
+    try:
+        filters = parse_filters(request.args)
+    except FilterError as exc:
+        abort(400, str(exc))
+    page = list_corrections(db.session, current_user, filters)
+    sites = [s for s, _ in queue_open_counts()]
+    return render_template(
+        "queue/index.html", page=page, filters=filters, sites=sites, kinds=KINDS,
+        statuses=STATUSES, people=_assignable(set()) if current_user.is_admin else
+        [current_user], nav_section="queue", here=request.full_path.rstrip("?"),
+    )
+
+
+@bp.get("/queue/<int:correction_id>")
+@login_required
+def show(correction_id: int):
+    correction = _correction_or_404(correction_id)
+    reports = list(db.session.scalars(
+        select(Report).where(Report.correction_id == correction.id).order_by(Report.id)))
+    events = list(db.session.scalars(
+        select(Event).where(Event.correction_id == correction.id).order_by(Event.id)))
+    return render_template(
+        "queue/show.html", c=correction, reports=reports, events=events,
+        people=_assignable({correction.site_id}), event_labels=EVENT_LABELS,
+        nav_section="queue",
+    )
+
+
+# -- actions -------------------------------------------------------------------------------------
+
+@bp.post("/queue/<int:correction_id>/status")
+@login_required
+def status(correction_id: int):
+    correction = _correction_or_404(correction_id)
+    form = StatusForm()
+    if not form.validate():
+        abort(400, _form_errors(form))
+    try:
+        event = actions.change_status(db.session, correction, current_user, form.action.data,
+                                      form.note.data or "")
+    except ActionError as exc:
+        abort(400, str(exc))
+    db.session.commit()
+    if event is None:
+        flash(f"#{correction.id} was already {STATUS_LABELS[correction.status].lower()}.",
+              "info")
+    else:
+        flash(f"#{correction.id} {ACTION_DONE[form.action.data]}.", "success")
+    return redirect(_back(url_for("queue.show", correction_id=correction.id)))
+
+
+@bp.post("/queue/<int:correction_id>/assign")
+@login_required
+def assign(correction_id: int):
+    correction = _correction_or_404(correction_id)
+    form = AssignForm()
+    try:
+        assignee = _assignee(form.assignee.data or "", {correction.site_id})
+        event = actions.assign(db.session, correction, current_user, assignee)
+    except ActionError as exc:
+        abort(400, str(exc))
+    db.session.commit()
+    if event is not None:
+        who = assignee.label if assignee else "nobody"
+        flash(f"#{correction.id} is now assigned to {who}.", "success")
+    return redirect(_back(url_for("queue.show", correction_id=correction.id)))
+
+
+@bp.post("/queue/<int:correction_id>/note")
+@login_required
+def note(correction_id: int):
+    correction = _correction_or_404(correction_id)
+    form = NoteForm()
+    if not form.validate():
+        abort(400, _form_errors(form))
+    actions.add_note(db.session, correction, current_user, form.note.data)
+    db.session.commit()
+    flash("Note added.", "success")
+    return redirect(url_for("queue.show", correction_id=correction.id, _anchor="history"))
+
+
+@bp.post("/queue/bulk")
+@login_required
+def bulk():
+    form = BulkForm()
+    if not form.validate():
+        abort(400, _form_errors(form))
+    back = _back(url_for("queue.index"))
+    if not form.ids.data:
+        flash("Select at least one correction first.", "warning")
+        return redirect(back)
+    try:
+        assignee = None
+        if form.action.data == "assign":
+            site_ids = set(db.session.scalars(
+                select(Correction.site_id).where(Correction.id.in_(form.ids.data))))
+            assignee = _assignee(form.assignee.data or "me", site_ids)
+        changed = actions.bulk(db.session, current_user, form.ids.data, form.action.data,
+                               assignee=assignee)
+    except ActionError as exc:
+        abort(400, str(exc))
+    db.session.commit()
+    word = "correction" if changed == 1 else "corrections"
+    flash(f"{changed} {word} {ACTION_DONE[form.action.data]}.", "success")
+    return redirect(back)
+
+
+@bp.post("/queue/<int:correction_id>/block")
+@login_required
+def block(correction_id: int):
+    correction = _correction_or_404(correction_id)
+    if not current_user.is_admin:
+        abort(403, "Only an admin can block readers or origins.")
+    form = BlockForm()
+    if not form.validate():
+        abort(400, _form_errors(form))
+    report = db.session.scalar(select(Report).where(
+        Report.id == form.report_id.data, Report.correction_id == correction.id))
+    if report is None:
+        abort(404, "That report is not part of this correction.")
+    try:
+        if form.kind.data == "ip":
+            actions.block_reader(db.session, current_user, report)
+            done = "This reader can't send reports to this site for 24 hours."
+        else:
+            actions.block_origin(db.session, current_user, report)
+            done = f"Reports from {report.origin} are refused for 24 hours."
+    except ActionError as exc:
+        abort(400, str(exc))
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("queue.show", correction_id=correction.id))
+

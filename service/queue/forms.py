@@ -1,0 +1,49 @@
+"""The queue's forms. CSRFProtect checks every POST before a view runs; these forms only
+validate the fields (so their own CSRF check is off, to avoid checking twice)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from service.queue.actions import BULK_ACTIONS, MAX_NOTE, STATUS_ACTIONS
+
+
+class _Form(FlaskForm):
+    class Meta:
+        csrf = False
+
+
+class StatusForm(_Form):
+    action = SelectField(choices=list(STATUS_ACTIONS),
+                         validators=[InputRequired("Choose what to do.")])
+    note = TextAreaField("Note", validators=[Length(max=MAX_NOTE, message=(
+        f"The note is too long (at most {MAX_NOTE} characters)."))])
+    next = HiddenField()
+
+
+class AssignForm(_Form):
+    # "me", "" (nobody) or an editor id; checked against who can see the site in the view.
+    assignee = SelectField("Assign to", choices=[], validate_choice=False)
+    next = HiddenField()
+
+
+class NoteForm(_Form):
+    note = TextAreaField("Private note", validators=[
+        DataRequired("Write something in the note first."),
+        Length(max=MAX_NOTE, message=f"The note is too long (at most {MAX_NOTE} characters)."),
+    ])
+
+
+class BulkForm(_Form):
+    action = SelectField("With the selected", choices=list(BULK_ACTIONS),
+                         validators=[InputRequired("Choose what to do with the selection.")])
+    ids = SelectMultipleField(choices=[], validate_choice=False, coerce=int)
+    assignee = SelectField("Assign to", choices=[], validate_choice=False)
+    next = HiddenField()
+
+
+class BlockForm(_Form):
+    kind = SelectField(choices=["ip", "origin"], validators=[InputRequired()])
+    report_id = IntegerField(validators=[InputRequired("Choose a report.")])
