@@ -7,8 +7,6 @@ The view only parses the request and answers; the work is in plain functions
 from __future__ import annotations
 
 import logging
-import threading
-from contextlib import contextmanager
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import text
@@ -21,6 +19,7 @@ from service.ingest.reports import submit_report
 from service.ingest.sitecache import get_site
 from service.ingest.urls import BadURL, origin_of
 from service.ingest.validation import MAX_BODY, ValidationFailed, decode_body, parse_report
+from service.ingest.writer import writer_turn
 from service.privacy import ip_hash
 from service.sanitize import clean_text
 
@@ -97,31 +96,13 @@ def create_report() -> Response:
         return error(400, "invalid", "Some fields of the report are not valid.", exc.fields)
 
     try:
-        with _sqlite_writer_turn():
+        with writer_turn():
             return _store(data)
     except (OperationalError, DBAPIError):
         db.session.rollback()
         log.exception("database unavailable during ingest")
         return error(503, "unavailable", "The service is busy; the report will be sent again.",
                      headers={"Retry-After": DB_RETRY_AFTER})
-
-
-_SQLITE_WRITER = threading.Lock()
-
-
-@contextmanager
-def _sqlite_writer_turn():
-    """On SQLite, let this process's threads take turns for the database's single write lock.
-
-    SQLite's own busy handler makes waiting writers sleep in growing steps (up to 100 ms),
-    which under a burst of reports costs far more than the writes; queueing on a lock here
-    hands the turn over at once. PostgreSQL needs none of this (see grouping.lock_page).
-    """
-    if db.engine.dialect.name != "sqlite":
-        yield
-        return
-    with _SQLITE_WRITER:
-        yield
 
 
 def _store(data) -> Response:
@@ -202,3 +183,14 @@ def healthz() -> Response:
         log.exception("health check: database unreachable")
         return _json(503, {"status": "unhealthy", "database": "unreachable"})
     return _json(200, {"status": "ok", "database": "ok"})
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi_document() -> Response:
+    """The OpenAPI 3 description of this API (service/ingest/openapi.py)."""
+    from service.ingest.openapi import spec
+
+    resp = jsonify(spec(current_app.config["ERRATA_BASE_URL"]))
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["Cache-Control"] = "public, max-age=3600"
+    return resp
