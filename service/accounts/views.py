@@ -241,8 +241,8 @@ def person_new():
     form = EditorAddForm()
     _site_choices(form)
     if form.validate_on_submit():
-        # Invite by mail (the mail issue): when it lands, an empty password here will create
-        # the editor with password=None and queue a one-time invitation link instead.
+        # Inviting by mail (a one-time link, no password chosen by the admin) is the mail
+        # feature's page, mail.invite_new; this page is for when mail is not set up.
         if not form.password.data:
             form.password.errors.append("Set an initial password (tell it to them in person).")
         else:
