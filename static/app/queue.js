@@ -59,7 +59,6 @@
     var root = scope();
     var button = root && root.querySelector('button[data-key="' + key + '"]');
     if (!button || button.disabled) return false;
-    button.disabled = false;
     button.click();
     return true;
   }
