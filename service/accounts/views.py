@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import os
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -10,6 +13,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -44,6 +48,10 @@ from service.models import Editor, Site
 
 bp = Blueprint("accounts", __name__)
 
+# Failed logins allowed per network address and per account (Flask-Limiter notation); the
+# app config wins, then the environment. Only failures count.
+LOGIN_LIMITS = {"ERRATA_LOGIN_LIMIT_IP": "30/15 minutes",
+                "ERRATA_LOGIN_LIMIT_ACCOUNT": "5/15 minutes"}
 WRONG_LOGIN = "That email and password don't match an active account."
 
 
@@ -56,8 +64,8 @@ def _secure_cookies(state) -> None:
     if str(cfg.get("ERRATA_BASE_URL", "")).startswith("https://"):
         cfg["SESSION_COOKIE_SECURE"] = True
     cfg["REMEMBER_COOKIE_SECURE"] = cfg.get("SESSION_COOKIE_SECURE", False)
-    cfg.setdefault("ERRATA_LOGIN_LIMIT_IP", "30/15 minutes")
-    cfg.setdefault("ERRATA_LOGIN_LIMIT_ACCOUNT", "5/15 minutes")
+    for key, default in LOGIN_LIMITS.items():
+        cfg.setdefault(key, os.environ.get(key) or default)
 
 
 def has_endpoint(name: str) -> bool:
@@ -160,12 +168,23 @@ def _too_many(exc: TooManyRequests):
     """Throttled logins see the login page again, with a sentence instead of an error code."""
     if request.endpoint != "accounts.login":
         return render_template("error.html", error=exc), 429
+    wait = _seconds_until_reset()
     form = LoginForm()
     form.password.data = ""
+    minutes = max(1, math.ceil(wait / 60))
     error = ("Too many failed logins for this account or from this network. "
-             "Wait 15 minutes and try again, or ask an admin to reset your password.")
-    return render_template("accounts/login.html", form=form, error=error,
-                           next=safe_next(request.values.get("next"))), 429
+             f"Wait {minutes} minute{'s' if minutes != 1 else ''} and try again, "
+             "or ask an admin to set a new password.")
+    resp = make_response(render_template("accounts/login.html", form=form, error=error,
+                                         next=safe_next(request.values.get("next"))), 429)
+    resp.headers["Retry-After"] = str(wait)
+    return resp
+
+
+def _seconds_until_reset() -> int:
+    breached = [lim for lim in limiter.current_limits if lim.breached] or [limiter.current_limit]
+    resets = [lim.reset_at for lim in breached if lim is not None]
+    return max(1, int(max(resets) - time.time()) + 1) if resets else 900
 
 
 @bp.route("/logout", methods=["POST"])
