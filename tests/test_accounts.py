@@ -429,3 +429,43 @@ def test_layout_for_an_editor_and_an_admin(app, admin, editor):
 def test_pages_have_no_inline_script_or_style(app, admin):
     html = logged_in(app, ADMIN).get("/people").get_data(as_text=True)
     assert "<script>" not in html and "style=" not in html and "<style" not in html
+
+
+def _redis_up() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url("redis://127.0.0.1:6379/0",
+                                         socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.mark.parametrize("app_config", [{
+    "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+    "RATELIMIT_SWALLOW_ERRORS": False,
+    # Redis outlives the test: a fresh prefix so no count leaks between tests or runs.
+    "RATELIMIT_KEY_PREFIX": f"errata-test-{__import__('uuid').uuid4().hex}",
+    "ERRATA_LOGIN_LIMIT_ACCOUNT": "2/15 minutes",
+}])
+def test_throttling_is_shared_through_redis(app, editor, app_config):
+    if not _redis_up():
+        from tests.conftest import IN_CI
+
+        if IN_CI:
+            pytest.fail("Redis at 127.0.0.1:6379 is unreachable under CI")
+        pytest.skip("Redis at 127.0.0.1:6379 is unreachable")
+    from service import create_app
+    from tests.conftest import base_config
+
+    # A second app instance opens its own storage connection, as another worker process
+    # would; the counts are still shared (with memory:// they would start again from 0).
+    first = app.test_client()
+    assert login(first, EDITOR, "wrong password!").status_code == 401
+    other_app = create_app(base_config(app.config["SQLALCHEMY_DATABASE_URI"],
+                                       app.instance_path, **app_config))
+    second = other_app.test_client()
+    assert login(second, EDITOR, "wrong password!").status_code == 401
+    assert login(first, EDITOR, PASSWORD).status_code == 429
+    with other_app.app_context():
+        db.engine.dispose()
