@@ -71,9 +71,6 @@ class Inbox:
     def to(self, address: str) -> list[Received]:
         return [m for m in self.messages if m.to == address.lower()]
 
-    def clear(self) -> None:
-        self.messages.clear()
-
 
 class Handler:
     def __init__(self, inbox: Inbox):

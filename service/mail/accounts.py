@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.accounts.core import create_editor, editor_by_email
-from service.mail.messages import absolute, enqueue, render
+from service.mail.messages import enqueue, link, render
 from service.mail.tokens import INVITE_MAX_AGE, RESET_MAX_AGE, account_token
 from service.models import Editor, OutboxMail, Site, utcnow
 
@@ -18,9 +17,9 @@ RESET_PAUSE = timedelta(minutes=5)
 
 def queue_invitation(session: Session, editor: Editor, inviter: Editor | None = None) -> None:
     """Mail ``editor`` a link to choose their password. The caller commits."""
-    link = absolute(url_for("mail.accept_invite", token=account_token(editor, "invite")))
+    url = link("mail.accept_invite", token=account_token(editor, "invite"))
     enqueue(session, render("invite", editor.email, reply_to=inviter.email if inviter else None,
-                            editor=editor, inviter=inviter, link=link,
+                            editor=editor, inviter=inviter, link=url,
                             days=INVITE_MAX_AGE // 86400))
 
 
@@ -46,7 +45,7 @@ def queue_password_reset(session: Session, email: str) -> bool:
         OutboxMail.created_at > utcnow() - RESET_PAUSE).limit(1))
     if recent is not None:
         return False  # one link per few minutes: the form can't flood an inbox
-    link = absolute(url_for("mail.reset_password", token=account_token(editor, "reset")))
-    enqueue(session, render("password_reset", editor.email, editor=editor, link=link,
+    url = link("mail.reset_password", token=account_token(editor, "reset"))
+    enqueue(session, render("password_reset", editor.email, editor=editor, link=url,
                             hours=RESET_MAX_AGE // 3600))
     return True

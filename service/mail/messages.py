@@ -36,6 +36,13 @@ def absolute(path: str) -> str:
     return base_url() + path
 
 
+def link(endpoint: str, **values) -> str:
+    """An absolute link to one of our pages; works in a request and in the sender alike
+    (``url_for`` needs a request or SERVER_NAME, which a background sender has neither)."""
+    path = current_app.url_map.bind("errata.invalid").build(endpoint, values)
+    return absolute(path)
+
+
 def one_line(text: str, limit: int = 300) -> str:
     """Header values are one line: no CR/LF can smuggle in another header."""
     flat = " ".join(text.split())

@@ -6,11 +6,10 @@ therefore erases it from every report they sent, and from the outbox.
 
 from __future__ import annotations
 
-from flask import url_for
 from sqlalchemy import delete, func, update
 from sqlalchemy.orm import Session
 
-from service.mail.messages import absolute, enqueue, render
+from service.mail.messages import enqueue, link, render
 from service.mail.tokens import unsubscribe_token
 from service.models import Correction, OutboxMail, Report, utcnow
 
@@ -24,7 +23,7 @@ def reader_lang(report: Report, default: str = "en") -> str:
 
 
 def unsubscribe_url(email: str) -> str:
-    return absolute(url_for("mail.unsubscribe", token=unsubscribe_token(email)))
+    return link("mail.unsubscribe", token=unsubscribe_token(email))
 
 
 def queue_thanks(session: Session, correction: Correction) -> int:

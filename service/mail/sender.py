@@ -2,7 +2,7 @@
 
 Several senders may run at once. A sender first *claims* a batch: on PostgreSQL the due
 rows are picked with ``FOR UPDATE SKIP LOCKED``, so concurrent senders take disjoint rows;
-on SQLite the claim is one ``UPDATE`` (SQLite runs one writer at a time, so it is atomic).
+on SQLite the claiming transaction holds the database's write lock (BEGIN IMMEDIATE).
 The claim stamps a random token; every later change to the row requires that token.
 
 A row is touched just before it is sent and marked sent right after, each in its own
@@ -138,7 +138,14 @@ def _is_pg(session: Session) -> bool:
 
 
 def claim(session: Session, now: datetime, limit: int) -> tuple[str, list[Job]]:
-    """Claim up to ``limit`` rows due at ``now`` for this sender. Commits."""
+    """Claim up to ``limit`` rows due at ``now`` for this sender. Commits.
+
+    Two statements in one transaction: pick the ids (PostgreSQL: ``FOR UPDATE SKIP LOCKED``,
+    so a concurrent sender picks other rows; SQLite: the transaction holds the database's
+    write lock from BEGIN IMMEDIATE), then stamp them. A single ``UPDATE … WHERE id IN
+    (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`` looks equivalent but PostgreSQL may run the
+    sub-select more than once, and then it claims far more than ``n`` rows.
+    """
     token = secrets.token_hex(16)
     due = (select(OutboxMail.id)
            .where(OutboxMail.status == "pending", OutboxMail.next_attempt_at <= now)
@@ -148,9 +155,13 @@ def claim(session: Session, now: datetime, limit: int) -> tuple[str, list[Job]]:
         due = due.with_for_update(skip_locked=True)
     else:
         session.connection(execution_options={"immediate": True})
+    ids = list(session.scalars(due))
+    if not ids:
+        session.commit()
+        return token, []
     session.execute(
         update(OutboxMail)
-        .where(OutboxMail.id.in_(due), OutboxMail.status == "pending")
+        .where(OutboxMail.id.in_(ids), OutboxMail.status == "pending")
         .values(status="sending", claim_token=token, claimed_at=utcnow())
         .execution_options(synchronize_session=False))
     session.commit()
@@ -193,7 +204,7 @@ def _failure_values(attempts_before: int, error: str, permanent: bool) -> dict:
     return values
 
 
-def reclaim_stale(session: Session) -> int:
+def reclaim_stale(session: Session, now: datetime | None = None) -> int:
     """Hand back rows claimed by a sender that died (claim older than the lease). Counts as
     an attempt, so a mail that crashes every sender ends up failed, not in a loop."""
     cutoff = utcnow() - timedelta(seconds=setting("ERRATA_MAIL_LEASE_SECONDS"))
@@ -206,7 +217,7 @@ def reclaim_stale(session: Session) -> int:
     rows = list(session.scalars(stmt))
     for row in rows:
         values = _failure_values(row.attempts, "the sender delivering it stopped", False)
-        values["next_attempt_at"] = utcnow()  # it was never tried: due at once
+        values["next_attempt_at"] = now or utcnow()  # its send may never have begun: due now
         for key, value in values.items():
             setattr(row, key, value)
     session.commit()
@@ -317,7 +328,7 @@ def run_once(session: Session, now: datetime | None = None) -> Tally:
     from service.mail.notify import collect_digests, collect_new
 
     now = now or utcnow()
-    reclaim_stale(session)
+    reclaim_stale(session, now)
     collect_new(session, now)
     collect_digests(session, now)
     return deliver_due(session, now)
