@@ -12,6 +12,7 @@ from datetime import datetime
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from service.accounts.access import can_see
 from service.extensions import db
@@ -114,7 +115,8 @@ def _form_errors(form) -> str:
 
 def _assignable(site_ids: set[int]) -> list[Editor]:
     """Active people who could take corrections of every one of ``site_ids``."""
-    stmt = select(Editor).where(Editor.active.is_(True)).order_by(Editor.email)
+    stmt = (select(Editor).where(Editor.active.is_(True)).order_by(Editor.email)
+            .options(selectinload(Editor.sites)))
     return [e for e in db.session.scalars(stmt)
             if e.is_admin or site_ids <= {s.id for s in e.sites}]
 
@@ -147,8 +149,8 @@ def index():
     sites = [s for s, _ in queue_open_counts()]
     return render_template(
         "queue/index.html", page=page, filters=filters, sites=sites, kinds=KINDS,
-        statuses=STATUSES, people=_assignable(set()) if current_user.is_admin else
-        [current_user], nav_section="queue", here=request.full_path.rstrip("?"),
+        statuses=STATUSES, nav_section="queue", here=request.full_path.rstrip("?"),
+        people=_assignable(set() if current_user.is_admin else {s.id for s in sites}),
     )
 
 

@@ -1,0 +1,345 @@
+"""Queue page times at 1,000 vs 1,000,000 reports (a benchmark, not a test).
+
+    .venv/bin/python bench/queue.py [--reports 1000000] [--small 1000] [--samples 30]
+                                    [--database-url postgresql://postgres@127.0.0.1:5432/test]
+
+For each size it builds a fresh database with the real migrations (a temporary SQLite file,
+or a new database on the given PostgreSQL server, dropped afterwards), seeds reports grouped
+about five to a correction (so 1M reports ≈ 200,000 corrections) over 20 sites with bulk
+inserts (executemany on SQLite, COPY on PostgreSQL), runs ANALYZE, and then measures the
+server time of whole requests through the app (routing, login, queries, template) with the
+Flask test client: the median of ``--samples`` requests after a warm-up. Printed per page:
+median at each size and the ratio large/small. Targets (issue 4): ratio ≤ 1.5 and first
+page < 50 ms.
+
+The mix of statuses is that of a desk that keeps up: 10 % new, 2 % in progress, 60 % fixed,
+20 % not an error, 8 % spam; 70 % typos, 20 % facts. Last reports spread over a year.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+SITES = 20
+REPORTS_PER_CORRECTION = 5
+STATUS_MIX = [("new", 10), ("in_progress", 2), ("fixed", 60), ("rejected", 20), ("spam", 8)]
+KIND_MIX = [("typo", 70), ("fact", 20), ("other", 10)]
+WORDS = ("the quick brown fox jumps over lazy dog minister said on tuesday that council "
+         "government reported collegiums receive occurred separate definitely").split()
+NOW = datetime(2026, 11, 28, tzinfo=UTC)
+
+CORRECTION_COLS = ("id", "site_id", "url", "title", "exact", "prefix", "suffix", "suggestion",
+                   "link", "lang", "kind", "status", "assignee_id", "report_count",
+                   "first_reported_at", "last_reported_at", "resolved_at", "resolution_note",
+                   "notified_at")
+REPORT_COLS = ("correction_id", "site_id", "url", "origin", "title", "lang", "exact", "prefix",
+               "suffix", "kind", "suggestion", "comment", "email", "notify", "ip_hash",
+               "client", "created_at")
+
+
+def pick(rng: random.Random, mix):
+    return rng.choices([v for v, _ in mix], weights=[w for _, w in mix])[0]
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+def generate(n_reports: int, seed: int = 7):
+    """Rows for corrections and reports (as tuples in column order)."""
+    rng = random.Random(seed)
+    n_corr = max(1, n_reports // REPORTS_PER_CORRECTION)
+    corrections, reports = [], []
+    left = n_reports
+    for cid in range(1, n_corr + 1):
+        site_id = 1 + (cid % SITES)
+        spread = rng.randint(1, 2 * REPORTS_PER_CORRECTION - 1)
+        count = left if cid == n_corr else max(1, min(left - (n_corr - cid), spread))
+        left -= count
+        last = NOW - timedelta(seconds=rng.randint(0, 365 * 86400))
+        first = last - timedelta(seconds=rng.randint(0, 30 * 86400)) if count > 1 else last
+        status = pick(rng, STATUS_MIX)
+        kind = pick(rng, KIND_MIX)
+        url = f"https://site{site_id}.example/news/{cid // 7}"
+        exact = rng.choice(WORDS) + f"{cid % 97}"
+        prefix, suffix = sentence(rng, 6) + " ", " " + sentence(rng, 6)
+        suggestion = exact.rstrip("0123456789")
+        closed = status in ("fixed", "rejected", "spam")
+        assignee = 2 + site_id - 1 if status == "in_progress" else None
+        corrections.append((
+            cid, site_id, url, f"Story {cid // 7}", exact, prefix, suffix, suggestion,
+            f"{url}#:~:text={exact}", "en", kind, status, assignee, count, first, last,
+            last + timedelta(hours=2) if closed else None, "", last,
+        ))
+        step = (last - first) / max(1, count - 1)
+        for i in range(count):
+            reports.append((
+                cid, site_id, url, f"https://site{site_id}.example", f"Story {cid // 7}", "en",
+                exact, prefix, suffix, kind, suggestion,
+                sentence(rng, 5) if rng.random() < 0.3 else "", None, False,
+                f"{rng.getrandbits(64):016x}", "bench", first + step * i,
+            ))
+    return corrections, reports
+
+
+def _sqlite_dt(value):
+    # The format SQLAlchemy's SQLite DateTime writes, so comparisons match what the app binds.
+    return None if value is None else value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def seed(app, n_reports: int) -> tuple[float, int]:
+    """Sites, editors (an admin and one editor per site), corrections and reports."""
+    from service.accounts.core import create_editor
+    from service.extensions import db
+    from service.models import Site
+
+    started = time.perf_counter()
+    with app.app_context():
+        sites = []
+        for i in range(1, SITES + 1):
+            site = Site(id=i, name=f"Site {i:02d}", key=f"site{i}",
+                        origins=[f"https://site{i}.example"], notify_emails=[])
+            db.session.add(site)
+            sites.append(site)
+        db.session.flush()
+        create_editor(db.session, "admin@bench.example", role="admin", password=None)
+        for i, site in enumerate(sites, start=1):
+            create_editor(db.session, f"editor{i}@bench.example", password=None, sites=[site])
+        create_editor(db.session, "group@bench.example", password=None, sites=sites[:10])
+        db.session.commit()
+        corrections, reports = generate(n_reports)
+        engine = db.engine
+        raw = engine.raw_connection()
+        try:
+            if engine.dialect.name == "postgresql":
+                with raw.cursor() as cur:
+                    with cur.copy(f"COPY corrections ({', '.join(CORRECTION_COLS)}) "
+                                  "FROM STDIN") as copy:
+                        for row in corrections:
+                            copy.write_row(row)
+                    with cur.copy(f"COPY reports ({', '.join(REPORT_COLS)}) FROM STDIN") as copy:
+                        for row in reports:
+                            copy.write_row(row)
+                    cur.execute("SELECT setval('corrections_id_seq', "
+                                "(SELECT max(id) FROM corrections))")
+                raw.commit()
+            else:
+                dt_c = [CORRECTION_COLS.index(c) for c in
+                        ("first_reported_at", "last_reported_at", "resolved_at", "notified_at")]
+                dt_r = REPORT_COLS.index("created_at")
+                cur = raw.cursor()
+                cur.execute("PRAGMA synchronous=OFF")
+                cur.execute("BEGIN")
+                cur.executemany(
+                    f"INSERT INTO corrections ({', '.join(CORRECTION_COLS)}) VALUES "
+                    f"({', '.join('?' * len(CORRECTION_COLS))})",
+                    (tuple(_sqlite_dt(v) if i in dt_c else v for i, v in enumerate(row))
+                     for row in corrections))
+                cur.executemany(
+                    f"INSERT INTO reports ({', '.join(REPORT_COLS)}) VALUES "
+                    f"({', '.join('?' * len(REPORT_COLS))})",
+                    (row[:dt_r] + (_sqlite_dt(row[dt_r]),) for row in reports))
+                cur.execute("COMMIT")
+                cur.close()
+        finally:
+            raw.close()
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+                    text("VACUUM ANALYZE"))
+            else:
+                conn.exec_driver_sql("ANALYZE")
+    return time.perf_counter() - started, len(corrections)
+
+
+def make_app(url: str, instance: str):
+    from service import create_app
+    from service.migrate import upgrade
+
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance, "SECRET_KEY": "bench",
+        "ERRATA_IP_SALT": "bench", "RATELIMIT_STORAGE_URI": "memory://",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
+    })
+    upgrade(app)
+    return app
+
+
+def signed_in(app, email: str):
+    from sqlalchemy import select
+
+    from service.extensions import db
+    from service.models import Editor
+
+    with app.app_context():
+        editor = db.session.scalar(select(Editor).where(Editor.email == email))
+        user_id = editor.get_id()
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user_id
+        sess["_fresh"] = True
+    return client
+
+
+def deep_cursor(app, status_filter: str = "all") -> str:
+    """The "after" cursor of the row halfway down the whole queue (set up with OFFSET once;
+    the measured request itself uses only the cursor)."""
+    from sqlalchemy import func, select
+
+    from service.extensions import db
+    from service.models import STATUSES, Correction
+    from service.queue.listing import encode_cursor
+
+    with app.app_context():
+        total = db.session.scalar(select(func.count()).select_from(Correction))
+        row = db.session.scalar(
+            select(Correction).where(Correction.status.in_(STATUSES))
+            .order_by(Correction.last_reported_at.desc(), Correction.id.desc())
+            .offset(total // 2).limit(1))
+        return encode_cursor("last", row)
+
+
+def timed_get(client, path: str) -> float:
+    t0 = time.perf_counter()
+    resp = client.get(path)
+    resp.get_data()
+    elapsed = time.perf_counter() - t0
+    assert resp.status_code == 200, (path, resp.status_code)
+    return elapsed * 1000
+
+
+def rows_on(client, path: str) -> int:
+    return len(re.findall(r"data-row ", client.get(path).get_data(as_text=True)))
+
+
+def pages(app) -> dict[str, tuple[str, str]]:
+    """name -> (who, path). Each page is a full page (50 rows) at both sizes."""
+    return {
+        "first page (admin, open)": ("admin@bench.example", "/queue"),
+        "first page (editor of 10 sites)": ("group@bench.example", "/queue"),
+        "filtered (one site, all statuses)": ("admin@bench.example", "/queue?site=5&status=all"),
+        "filtered (kind=fact, most reported)": ("admin@bench.example",
+                                                "/queue?status=all&kind=fact&sort=most"),
+        "deep page (all, halfway down)": ("admin@bench.example",
+                                          f"/queue?status=all&after={deep_cursor(app)}"),
+    }
+
+
+def informative_pages() -> dict[str, tuple[str, str]]:
+    """Measured and printed, but not held to the ratio: their size differs with the data."""
+    return {
+        "mine (editor, assigned to them)": ("editor3@bench.example", "/queue?mine=1"),
+        "search 'minister said' (scan)": ("admin@bench.example", "/queue?q=minister+said"),
+    }
+
+
+class Setup:
+    """One seeded database and the signed-in clients for its pages."""
+
+    def __init__(self, url_factory, n_reports: int):
+        self.url, self.cleanup = url_factory()
+        self._inst = tempfile.TemporaryDirectory()
+        self.app = make_app(self.url, self._inst.name)
+        secs, n_corr = seed(self.app, n_reports)
+        print(f"  {n_reports:,} reports / {n_corr:,} corrections seeded in {secs:.1f} s",
+              flush=True)
+        self.pages = {**pages(self.app), **informative_pages()}
+        self.clients = {}
+        for who, path in self.pages.values():
+            client = self.clients.setdefault(who, signed_in(self.app, who))
+            for _ in range(3):  # warm-up
+                timed_get(client, path)
+        self.rows = {name: rows_on(self.clients[who], path)
+                     for name, (who, path) in self.pages.items()}
+
+    def close(self) -> None:
+        from service.extensions import db
+
+        with self.app.app_context():
+            db.engine.dispose()
+        self._inst.cleanup()
+        self.cleanup()
+
+
+def sqlite_factory():
+    tmp = tempfile.TemporaryDirectory()
+    return f"sqlite:///{tmp.name}/bench.db", tmp.cleanup
+
+
+def postgres_factory(admin_url: str):
+    def factory():
+        admin = make_url(admin_url)
+        if admin.drivername in ("postgresql", "postgres"):
+            admin = admin.set(drivername="postgresql+psycopg")
+        name = f"errata_bench_{uuid.uuid4().hex[:8]}"
+        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+        def cleanup():
+            with engine.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            engine.dispose()
+
+        return admin.set(database=name).render_as_string(hide_password=False), cleanup
+    return factory
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reports", type=int, default=1_000_000)
+    parser.add_argument("--small", type=int, default=5_000,
+                        help="reports in the small database (5,000 = 1,000 corrections)")
+    parser.add_argument("--samples", type=int, default=30)
+    parser.add_argument("--database-url", default="",
+                        help="a PostgreSQL server URL (a scratch database is created on it); "
+                             "default: SQLite in a temporary directory")
+    args = parser.parse_args()
+    factory = postgres_factory(args.database_url) if args.database_url else sqlite_factory
+    backend = "PostgreSQL" if args.database_url else "SQLite"
+    print(f"Queue benchmark on {backend}, median of {args.samples} requests (ms)", flush=True)
+    setups = []
+    try:
+        for n in (args.small, args.reports):
+            print(f"- seeding {n:,} reports", flush=True)
+            setups.append(Setup(factory, n))
+        small, large = setups
+        # Rounds alternate small/large, page by page, so load from elsewhere on the machine
+        # falls on both sizes alike.
+        times = {(name, i): [] for name in small.pages for i in (0, 1)}
+        for _ in range(args.samples):
+            for name in small.pages:
+                for i, setup in enumerate(setups):
+                    who, path = setup.pages[name]
+                    times[(name, i)].append(timed_get(setup.clients[who], path))
+        print(f"\n| page | {args.small:,} reports | {args.reports:,} reports | ratio |")
+        print("|---|---:|---:|---:|")
+        held = list(pages(small.app))
+        for name in small.pages:
+            a = statistics.median(times[(name, 0)])
+            b = statistics.median(times[(name, 1)])
+            mark = "" if name in held else " (not a target)"
+            print(f"| {name}{mark} | {a:.1f} ms ({small.rows[name]} rows) | "
+                  f"{b:.1f} ms ({large.rows[name]} rows) | {b / a:.2f} |", flush=True)
+    finally:
+        for setup in setups:
+            setup.close()
+
+
+if __name__ == "__main__":
+    main()
