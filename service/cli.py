@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -257,12 +258,21 @@ def run(host: str, port: int, with_mail_sender: bool) -> None:
     sender = None
     if with_mail_sender:
         sender = subprocess.Popen([sys.executable, "-m", "service.cli", "mail", "send", "--loop"])
+
+    def _terminate(_signum, _frame):
+        raise SystemExit(0)  # unwinds through the finally below, which stops the sender
+
+    signal.signal(signal.SIGTERM, _terminate)
     click.echo(f"Errata is serving on http://{host}:{port}  (Ctrl+C to stop)")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         if sender is not None:
-            sender.terminate()
+            sender.terminate()  # it finishes the mail in flight and exits
+            try:
+                sender.wait(30)
+            except subprocess.TimeoutExpired:
+                sender.kill()
 
 
 # -- privacy ----------------------------------------------------------------------------------

@@ -1,0 +1,273 @@
+"""Invitations, password resets, the Outbox page and the ``errata mail`` commands, with the
+mails read from a real SMTP server (or, for the demo, from the printing sink)."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+from itsdangerous.timed import TimestampSigner
+from sqlalchemy import select
+
+from service.extensions import db
+from service.mail.messages import enqueue, render
+from service.models import Editor
+from tests.conftest import csrf_token, login, page_token, post_report
+from tests.mail_support import ROOT, SENDER_CMD, SMTPServer, free_port, run_sender, sender_env
+
+ADMIN = "admin@news.example"
+
+
+@pytest.fixture
+def smtp():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app_config(smtp):
+    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port,
+            "ERRATA_MAIL_SETTLE_SECONDS": 0}
+
+
+@pytest.fixture
+def admin(factory):
+    return factory.editor(ADMIN, role="admin")
+
+
+def link_in(mail, part: str) -> str:
+    url = next(u for u in mail.links() if part in u)
+    return url.removeprefix("http://errata.test")
+
+
+def test_invite_by_mail_from_the_people_page(app, client, factory, admin, smtp):
+    site = factory.site()
+    assert login(client, ADMIN).status_code == 302
+    people = client.get("/people").get_data(as_text=True)
+    assert "/people/invite" in people and "Invite by mail" in people
+
+    form = client.get("/people/invite").get_data(as_text=True)
+    resp = client.post("/people/invite", data={
+        "csrf_token": csrf_token(form), "email": "New.Editor@News.example",
+        "display_name": "New <Editor>", "role": "editor", "sites": [str(site.id)]})
+    assert resp.status_code == 302
+    assert "invited" in client.get("/people").get_data(as_text=True)
+    run_sender(app)
+    [mail] = smtp.inbox.to("new.editor@news.example")
+    assert mail.header("Reply-To") == ADMIN
+    assert "News Example" in mail.text and "7 days" in mail.text
+    assert "New &lt;Editor&gt;" in mail.html and "New <Editor>" in mail.text
+    path = link_in(mail, "/invite/")
+
+    client.post("/logout", data={"csrf_token": page_token(client, "/account/settings")})
+    page = client.get(path)
+    assert page.status_code == 200 and "Welcome to Errata" in page.get_data(as_text=True)
+    resp = client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
+                                   "password": "a brand new password",
+                                   "confirm": "a brand new password"})
+    assert resp.status_code == 302
+    assert client.get("/account/settings").status_code == 200  # logged in
+
+    again = client.get(path)
+    assert again.status_code == 400
+    assert "already been used" in again.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": page_token(client, "/account/settings")})
+    assert login(client, "new.editor@news.example", "a brand new password").status_code == 302
+
+
+def test_an_invitation_is_not_sent_for_a_taken_address(client, admin, smtp):
+    login(client, ADMIN)
+    form = client.get("/people/invite").get_data(as_text=True)
+    resp = client.post("/people/invite", data={"csrf_token": csrf_token(form), "email": ADMIN,
+                                               "role": "editor"})
+    assert resp.status_code == 200
+    assert "already used by another editor" in resp.get_data(as_text=True)
+
+
+def test_invitation_again_only_while_no_password_is_set(app, client, factory, admin, smtp):
+    with app.app_context():
+        from service.mail.accounts import invite_editor
+
+        invite_editor(db.session, "later@news.example")
+        db.session.commit()
+        later_id = db.session.scalar(select(Editor.id).where(Editor.email == "later@news.example"))
+    login(client, ADMIN)
+    token = page_token(client, "/people")
+    client.post(f"/people/{later_id}/invite", data={"csrf_token": token})
+    admin_id = admin.id
+    client.post(f"/people/{admin_id}/invite", data={"csrf_token": token})
+    run_sender(app)
+    assert len(smtp.inbox.to("later@news.example")) == 2
+    assert smtp.inbox.to(ADMIN) == []
+
+
+def _reset_page(client, email):
+    form = client.get("/reset").get_data(as_text=True)
+    resp = client.post("/reset", data={"csrf_token": csrf_token(form), "email": email})
+    assert resp.status_code == 200
+    return resp.get_data(as_text=True)
+
+
+def test_password_reset_answers_the_same_and_its_link_works_once(app, client, admin, smtp):
+    login_page = client.get("/login").get_data(as_text=True)
+    assert 'href="/reset"' in login_page
+
+    known = _reset_page(client, ADMIN.upper())
+    unknown = _reset_page(client, "nobody@news.example")
+    assert known == unknown and "If an Errata account uses that address" in known
+    _reset_page(client, ADMIN)  # asked twice in a row: still one mail, no inbox flooding
+    run_sender(app)
+    assert [m.to for m in smtp.inbox.messages] == [ADMIN]
+    mail = smtp.inbox.messages[0]
+    assert mail.subject == "Reset your Errata password" and "2 hours" in mail.text
+    path = link_in(mail, "/reset/")
+
+    page = client.get(path).get_data(as_text=True)
+    resp = client.post(path, data={"csrf_token": csrf_token(page), "password": "short",
+                                   "confirm": "short"})
+    assert resp.status_code == 200
+    assert "at least 10 characters" in resp.get_data(as_text=True)
+    resp = client.post(path, data={"csrf_token": csrf_token(page),
+                                   "password": "my new long password",
+                                   "confirm": "my new long password"})
+    assert resp.status_code == 302
+    assert client.get(path).status_code == 400  # used
+    client.post("/logout", data={"csrf_token": page_token(client, "/account/settings")})
+    assert login(client, ADMIN).status_code == 401  # the old password is gone
+    assert login(client, ADMIN, "my new long password").status_code == 302
+
+
+class _LongAgo(TimestampSigner):
+    def get_timestamp(self) -> int:
+        return super().get_timestamp() - 3 * 3600
+
+
+def test_an_expired_reset_link_says_so(app, client, admin):
+    from service.mail.tokens import _fingerprint
+
+    with app.app_context():
+        editor = db.session.get(Editor, admin.id)
+        old = URLSafeTimedSerializer("test-secret-key", salt="errata.reset",
+                                     signer=_LongAgo)
+        token = old.dumps({"id": editor.id, "pw": _fingerprint(editor.password_hash)})
+    resp = client.get(f"/reset/{token}")
+    assert resp.status_code == 400
+    assert "This link has expired." in resp.get_data(as_text=True)
+    assert client.get("/reset/garbage").status_code == 400
+
+
+def test_the_outbox_is_for_admins_only(client, factory, admin):
+    factory.editor("plain@news.example")
+    assert client.get("/outbox").status_code == 302  # to the login page
+    login(client, "plain@news.example")
+    assert client.get("/outbox").status_code == 403
+    client.post("/logout", data={"csrf_token": page_token(client, "/account/settings")})
+    login(client, ADMIN)
+    page = client.get("/outbox")
+    assert page.status_code == 200 and "Nothing is waiting and nothing has failed." in \
+        page.get_data(as_text=True)
+
+
+def test_errata_mail_send_delivers_and_reports(app, runner, factory, smtp):
+    site = factory.site(notify_emails=["desk@news.example"])
+    post_report(app.test_client(), site.key)
+    result = runner.invoke(args=["mail", "send"])
+    assert result.exit_code == 0, result.output
+    assert "sent 1, to retry 0, failed 0" in result.output
+    assert [m.to for m in smtp.inbox.messages] == ["desk@news.example"]
+    status = runner.invoke(args=["mail", "status"])
+    assert "pending 0, sending 0, sent 1, failed 0" in status.output
+
+
+def test_without_mail_server_mail_is_printed_by_the_sink(app, runner, factory):
+    app.config["MAIL_SERVER"] = ""
+    site = factory.site(notify_emails=["desk@news.example"])
+    post_report(app.test_client(), site.key)
+    result = runner.invoke(args=["mail", "send"])
+    assert result.exit_code == 0, result.output
+    assert "debugging sink" in result.output
+    assert "To: desk@news.example" in result.output
+    assert "Subject: 1 new correction on News Example" in result.output
+    assert "http://errata.test/queue/" in result.output
+
+
+def _lines(stream, into: queue.Queue) -> None:
+    for line in iter(stream.readline, ""):
+        into.put(line)
+
+
+def _read_until(lines: queue.Queue, needle: str, seen: list[str]) -> None:
+    while not any(needle in line for line in seen):
+        try:
+            seen.append(lines.get(timeout=60))
+        except queue.Empty:
+            raise AssertionError(f"{needle!r} never appeared in:\n{''.join(seen)}") from None
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def test_errata_run_with_mail_sender_prints_demo_mail_and_stops_it(app, smtp):
+    with app.app_context():
+        enqueue(db.session, render("password_reset", "demo@errata.example",
+                                   editor={"email": "demo@errata.example"},
+                                   link="http://errata.test/reset/x", hours=2))
+        db.session.commit()
+    env = sender_env(app, smtp)
+    del env["MAIL_SERVER"]  # the demo: no mail server configured
+    cmd = [SENDER_CMD[0], "-m", "service.cli", "run", "--port", str(free_port()),
+           "--with-mail-sender"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue = queue.Queue()
+    reader = threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True)
+    reader.start()
+    seen: list[str] = []
+    try:
+        _read_until(lines, "Subject: Reset your Errata password", seen)
+        _read_until(lines, "http://errata.test/reset/x", seen)
+        children = _children(proc.pid)
+        assert children, "the mail sender is not running"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+        for child in children:
+            assert not Path(f"/proc/{child}").exists() or \
+                "zombie" in Path(f"/proc/{child}/status").read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        reader.join(10)
+        proc.stdout.close()
+    assert smtp.inbox.messages == []  # printed, not sent
+
+
+def test_mail_send_loop_stops_on_sigterm(app, smtp):
+    proc = subprocess.Popen([*SENDER_CMD, "--loop", "--interval", "0.1"], cwd=ROOT,
+                            env=sender_env(app, smtp), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    lines: queue.Queue = queue.Queue()
+    reader = threading.Thread(target=_lines, args=(proc.stderr, lines), daemon=True)
+    reader.start()
+    seen: list[str] = []
+    try:
+        _read_until(lines, "Mail sender running", seen)
+        os.kill(proc.pid, signal.SIGTERM)
+        assert proc.wait(60) == 0
+        _read_until(lines, "Mail sender stopped.", seen)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        reader.join(10)
+        proc.stderr.close()
