@@ -8,6 +8,7 @@ import queue
 import signal
 import subprocess
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from sqlalchemy import select
 
 from service.extensions import db
 from service.mail.messages import enqueue, render
-from service.models import Editor
+from service.models import Editor, Report, utcnow
 from tests.conftest import csrf_token, login, page_token, post_report
 from tests.mail_support import ROOT, SENDER_CMD, SMTPServer, free_port, run_sender, sender_env
 
@@ -252,16 +253,23 @@ def test_errata_run_with_mail_sender_prints_demo_mail_and_stops_it(app, smtp):
     assert smtp.inbox.messages == []  # printed, not sent
 
 
-def test_mail_send_loop_stops_on_sigterm(app, smtp):
+def test_mail_send_loop_delivers_purges_old_reader_data_and_stops_on_sigterm(
+        app, client, factory, smtp):
+    site = factory.site(notify_emails=["desk@news.example"])
+    post_report(client, site.key, notify=True, email="old@mail.example")
+    with app.app_context():
+        for report in db.session.scalars(select(Report)):
+            report.created_at = utcnow() - timedelta(days=100)
+        db.session.commit()
     proc = subprocess.Popen([*SENDER_CMD, "--loop", "--interval", "0.1"], cwd=ROOT,
-                            env=sender_env(app, smtp), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            env=sender_env(app, smtp, ERRATA_PURGE_DAYS="30"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     lines: queue.Queue = queue.Queue()
     reader = threading.Thread(target=_lines, args=(proc.stderr, lines), daemon=True)
     reader.start()
     seen: list[str] = []
     try:
-        _read_until(lines, "Mail sender running", seen)
+        _read_until(lines, "sent 1, to retry 0, failed 0", seen)
         os.kill(proc.pid, signal.SIGTERM)
         assert proc.wait(60) == 0
         _read_until(lines, "Mail sender stopped.", seen)
@@ -271,3 +279,6 @@ def test_mail_send_loop_stops_on_sigterm(app, smtp):
             proc.wait()
         reader.join(10)
         proc.stderr.close()
+    assert [m.to for m in smtp.inbox.messages] == ["desk@news.example"]
+    with app.app_context():
+        assert db.session.scalars(select(Report.email)).all() == [None]

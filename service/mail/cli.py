@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from service.extensions import db
 from service.mail import sender
 from service.models import OutboxMail
+from service.privacy import purge_if_due
 
 log = logging.getLogger("errata.mail")
 
@@ -59,6 +60,8 @@ def send(loop: bool, interval: float) -> None:
             tally = sender.run_once(db.session)
             if tally.sent or tally.retried or tally.failed:
                 click.echo(_report(tally), err=True)
+            # The long-running process is also where old reader data is forgotten, daily.
+            purge_if_due(db.session, current_app._get_current_object())  # type: ignore[attr-defined]
         except SQLAlchemyError:
             # The database may be restarting; the outbox is still there next round.
             db.session.rollback()
