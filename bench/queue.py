@@ -223,6 +223,27 @@ def timed_get(client, path: str) -> float:
     return elapsed * 1000
 
 
+def timed_queries(app, email: str, path: str) -> float:
+    """The database part of a page alone: its listing and the navigation's open counts."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from sqlalchemy import select
+
+    from service.extensions import db
+    from service.models import Editor
+    from service.queue.listing import list_corrections, open_counts, parse_filters
+
+    args = {k: v[-1] for k, v in parse_qs(urlsplit(path).query).items()}
+    with app.app_context():
+        editor = db.session.scalar(select(Editor).where(Editor.email == email))
+        t0 = time.perf_counter()
+        list_corrections(db.session, editor, parse_filters(args))
+        open_counts(db.session, editor)
+        elapsed = time.perf_counter() - t0
+        db.session.remove()
+    return elapsed * 1000
+
+
 def rows_on(client, path: str) -> int:
     return len(re.findall(r"data-row ", client.get(path).get_data(as_text=True)))
 
@@ -322,20 +343,25 @@ def main() -> None:
         # Rounds alternate small/large, page by page, so load from elsewhere on the machine
         # falls on both sizes alike.
         times = {(name, i): [] for name in small.pages for i in (0, 1)}
+        db_times = {(name, i): [] for name in small.pages for i in (0, 1)}
         for _ in range(args.samples):
             for name in small.pages:
                 for i, setup in enumerate(setups):
                     who, path = setup.pages[name]
                     times[(name, i)].append(timed_get(setup.clients[who], path))
-        print(f"\n| page | {args.small:,} reports | {args.reports:,} reports | ratio |")
-        print("|---|---:|---:|---:|")
+                    db_times[(name, i)].append(timed_queries(setup.app, who, path))
         held = list(pages(small.app))
-        for name in small.pages:
-            a = statistics.median(times[(name, 0)])
-            b = statistics.median(times[(name, 1)])
-            mark = "" if name in held else " (not a target)"
-            print(f"| {name}{mark} | {a:.1f} ms ({small.rows[name]} rows) | "
-                  f"{b:.1f} ms ({large.rows[name]} rows) | {b / a:.2f} |", flush=True)
+        for title, data in (("Whole request (server time)", times),
+                            ("Database part only (listing + open counts)", db_times)):
+            print(f"\n{title}\n")
+            print(f"| page | {args.small:,} reports | {args.reports:,} reports | ratio |")
+            print("|---|---:|---:|---:|")
+            for name in small.pages:
+                a = statistics.median(data[(name, 0)])
+                b = statistics.median(data[(name, 1)])
+                mark = "" if name in held else " (not a target)"
+                print(f"| {name}{mark} | {a:.1f} ms ({small.rows[name]} rows) | "
+                      f"{b:.1f} ms ({large.rows[name]} rows) | {b / a:.2f} |", flush=True)
     finally:
         for setup in setups:
             setup.close()
