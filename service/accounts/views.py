@@ -171,7 +171,7 @@ def _too_many(exc: TooManyRequests):
     wait = _seconds_until_reset()
     form = LoginForm()
     form.password.data = ""
-    minutes = max(1, math.ceil(wait / 60))
+    minutes = max(1, round(wait / 60))
     error = ("Too many failed logins for this account or from this network. "
              f"Wait {minutes} minute{'s' if minutes != 1 else ''} and try again, "
              "or ask an admin to set a new password.")
@@ -184,7 +184,7 @@ def _too_many(exc: TooManyRequests):
 def _seconds_until_reset() -> int:
     breached = [lim for lim in limiter.current_limits if lim.breached] or [limiter.current_limit]
     resets = [lim.reset_at for lim in breached if lim is not None]
-    return max(1, int(max(resets) - time.time()) + 1) if resets else 900
+    return max(1, math.ceil(max(resets) - time.time())) if resets else 900
 
 
 @bp.route("/logout", methods=["POST"])
