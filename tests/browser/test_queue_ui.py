@@ -158,3 +158,37 @@ def test_reader_payloads_show_as_text_and_never_run(page, live, desk):
     assert page.locator(f"#c{cid}").count() == 1
     assert page.evaluate("window.__pwned") is None
     assert page.locator("main script, main img, main svg").count() == 0
+
+
+
+def test_queue_and_correction_fit_a_phone(page, live, desk):
+    page.set_viewport_size({"width": 320, "height": 640})
+    log_in(page, live)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    page.locator("[data-open]").first.click()
+    page.wait_for_url(re.compile(r".*/queue/\d+$"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+def test_everything_works_without_javascript(browser, live, desk):
+    context = browser.new_context(java_script_enabled=False)
+    pg = context.new_page()
+    try:
+        log_in(pg, live)
+        assert pg.locator("[data-row]").count() == 3
+        assert pg.locator("[data-keys-open]").first.is_hidden()  # needs JS: not offered
+        pg.locator("[data-row]").first.get_by_role("button", name=re.compile("^Spam")).click()
+        pg.wait_for_url("**/queue")
+        assert pg.locator("[data-row]").count() == 2
+        pg.locator("[data-select]").nth(0).check()
+        pg.locator("[data-select]").nth(1).check()
+        pg.get_by_label("With the selected:").select_option("assign")
+        pg.get_by_role("button", name="Apply").click()
+        assert "2 corrections assigned" in pg.locator(".flash").inner_text()
+        pg.locator("[data-open]").first.click()
+        pg.get_by_label("Note").first.fill("Corrected in the 10:40 edition")
+        pg.get_by_role("button", name="Fixed", exact=True).click()
+        assert "Corrected in the 10:40 edition" in pg.locator("#history").inner_text()
+        assert "Fixed" in pg.locator(".page-head .status").inner_text()
+    finally:
+        context.close()
