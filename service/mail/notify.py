@@ -120,7 +120,8 @@ def collect_new(session: Session, now: datetime) -> int:
             section = _section(session, site, news)
             for recipient in recipients:
                 message = render("new_corrections", recipient, site=site, section=section,
-                                 count=len(news), correction_url=correction_url)
+                                 count=len(news), correction_url=correction_url,
+                                 settings_url=absolute("/account/settings"))
                 enqueue(session, message, due=now)
                 _advance(session, recipient, site_id, IMMEDIATE, now, pending[-1].id)
                 written += 1
@@ -173,7 +174,8 @@ def collect_digests(session: Session, now: datetime) -> int:
         if sections:
             message = render("digest", recipient, editor=editor, sections=sections,
                              count=sum(len(s.items) + s.more for s in sections),
-                             correction_url=correction_url)
+                             correction_url=correction_url,
+                             settings_url=absolute("/account/settings"))
             enqueue(session, message, due=now)
             written += 1
     session.commit()
