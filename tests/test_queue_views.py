@@ -335,3 +335,19 @@ def test_reader_text_is_escaped_everywhere(client, world):
         assert "<script>alert" not in html and "<img src=x" not in html
         assert "javascript:" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_fixing_queues_the_thank_you_in_the_same_transaction(client, world):
+    from service.models import OutboxMail
+
+    a, _ = world
+    post_report(client, a.key, email="reader@example.org", notify=True)
+    c_id = cid(a.id)
+    client = signed_in(client, "a@news.example")
+    post(client, f"/queue/{c_id}/status", {"action": "rejected"}, page="/queue")
+    recipients = lambda: sql(lambda: [m.recipient for m in db.session.scalars(  # noqa: E731
+        select(OutboxMail).where(OutboxMail.recipient == "reader@example.org"))])
+    assert recipients() == []  # "not an error" thanks nobody
+    post(client, f"/queue/{c_id}/status", {"action": "reopen"}, page="/queue")
+    post(client, f"/queue/{c_id}/status", {"action": "fixed"}, page="/queue")
+    assert recipients() == ["reader@example.org"]
