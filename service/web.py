@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from service.extensions import db, login_manager
@@ -33,6 +34,13 @@ def init_app(app: Flask) -> None:
         if editor is None or not editor.active or editor.password_hash[-12:] != tail:
             return None
         return editor
+
+    @app.get("/")
+    def index():
+        """The service's front door: the queue for editors, the login page for everyone else."""
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.login"))
+        return redirect(url_for("queue.index"))
 
     @app.after_request
     def _security_headers(resp: Response) -> Response:
