@@ -39,8 +39,8 @@ def smtp():
 @pytest.fixture
 def app_config(smtp):
     return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port,
-            "ERRATA_MAIL_SETTLE_SECONDS": 0, "ERRATA_MAIL_MAX_ATTEMPTS": 4,
-            "ERRATA_MAIL_TIMEOUT_SECONDS": 10}
+            "ERRATA_MAIL_SETTLE_SECONDS": 0, "ERRATA_MAIL_THANKS_DELAY_SECONDS": 0,
+            "ERRATA_MAIL_MAX_ATTEMPTS": 4, "ERRATA_MAIL_TIMEOUT_SECONDS": 10}
 
 
 @pytest.fixture
@@ -163,6 +163,16 @@ def test_a_claim_takes_at_most_a_batch_and_never_a_claimed_row(app):
     assert [[job.recipient for job in jobs] for jobs in batches] == [
         [f"e{i}@news.example" for i in range(4)], [f"e{i}@news.example" for i in range(4, 8)],
         ["e8@news.example", "e9@news.example"], []]
+
+
+def test_sent_mail_is_deleted_after_the_keep_period(app, client, site, smtp):
+    readers_fixed(app, client, site, 2)
+    run_sender(app)
+    assert [r.status for r in outbox_rows(app)] == ["sent", "sent"]
+    run_sender(app, now=utcnow() + timedelta(days=29))
+    assert len(outbox_rows(app)) == 2
+    run_sender(app, now=utcnow() + timedelta(days=31))
+    assert outbox_rows(app) == []
 
 
 @pytest.mark.postgres

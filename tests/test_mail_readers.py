@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from service.extensions import db
-from service.models import Report
+from service.models import Report, utcnow
 from tests.conftest import post_report
 from tests.mail_support import SMTPServer, outbox_rows, run_sender, set_status
 
@@ -25,7 +27,7 @@ def smtp():
 def app_config(smtp):
     return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port,
             "MAIL_DEFAULT_SENDER": "Errata <errata@news.example>",
-            "ERRATA_MAIL_SETTLE_SECONDS": 0}
+            "ERRATA_MAIL_SETTLE_SECONDS": 0, "ERRATA_MAIL_THANKS_DELAY_SECONDS": 0}
 
 
 @pytest.fixture
@@ -88,6 +90,23 @@ def test_one_thank_you_per_reader_and_none_for_not_an_error(app, client, site, s
     run_sender(app)
     assert len(thanks(smtp, "twice@mail.example")) == 1
     assert smtp.inbox.to("wrong@mail.example") == []
+
+
+def test_a_fix_undone_within_the_grace_period_tells_the_reader_nothing(app, client, site, smtp):
+    app.config["ERRATA_MAIL_THANKS_DELAY_SECONDS"] = 120
+    cid = report(client, site, notify=True, email="patient@mail.example")
+    set_status(app, cid, "fixed", EDITOR)  # a mis-click...
+    run_sender(app)
+    set_status(app, cid, "reopen", EDITOR)  # ...undone a moment later
+    later = utcnow() + timedelta(minutes=5)
+    run_sender(app, now=later)
+    assert thanks(smtp, "patient@mail.example") == []
+    assert not [r for r in outbox_rows(app) if r.recipient == "patient@mail.example"]
+
+    set_status(app, cid, "fixed", EDITOR)  # fixed for real
+    run_sender(app, now=utcnow() + timedelta(minutes=3))
+    [mail] = thanks(smtp, "patient@mail.example")
+    assert mail.header("X-Errata-Correction") is None  # bookkeeping stays in the outbox
 
 
 def test_unsubscribe_link_stops_mail_and_erases_the_address(app, client, site, smtp):

@@ -6,14 +6,21 @@ therefore erases it from every report they sent, and from the outbox.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, update
+from dataclasses import replace
+from datetime import timedelta
+
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from service.mail.messages import enqueue, link, render
+from service.mail.settings import setting
 from service.mail.tokens import unsubscribe_token
 from service.models import Correction, OutboxMail, Report, utcnow
 
 READER_TEMPLATES = ("reader_thanks_en", "reader_thanks_ru")
+# Outbox bookkeeping: which correction a thank-you is for. Never sent (sender.build drops
+# every X-Errata-* key).
+CORRECTION_KEY = "X-Errata-Correction"
 
 
 def reader_lang(report: Report, default: str = "en") -> str:
@@ -28,10 +35,15 @@ def unsubscribe_url(email: str) -> str:
 
 def queue_thanks(session: Session, correction: Correction) -> int:
     """Write a thank-you for every reader of ``correction`` who asked for one and hasn't
-    had it. One mail per address, however many times that reader reported the spot."""
+    had it. One mail per address, however many times that reader reported the spot.
+
+    The mail is due after ERRATA_MAIL_THANKS_DELAY_SECONDS: reopening within that time
+    withdraws it (:func:`cancel_thanks`), so a mis-click never tells a reader "fixed".
+    """
     site = correction.site
     reply_to = site.notify_emails[0] if site.notify_emails else None
     now = utcnow()
+    due = now + timedelta(seconds=setting("ERRATA_MAIL_THANKS_DELAY_SECONDS"))
     by_address: dict[str, list[Report]] = {}
     for report in correction.reports:
         if report.notify and report.email and report.thanked_at is None:
@@ -45,10 +57,37 @@ def queue_thanks(session: Session, correction: Correction) -> int:
             site=site, correction=correction, report=first,
             fix=correction.suggestion or first.suggestion, html_lang=lang,
         )
-        enqueue(session, message)
+        message = replace(message, headers={**message.headers,
+                                            CORRECTION_KEY: str(correction.id)})
+        enqueue(session, message, due=due)
         for report in reports:
             report.thanked_at = now
     return len(by_address)
+
+
+def cancel_thanks(session: Session, correction: Correction) -> int:
+    """A fix undone before its thank-yous left: withdraw them, so the next fix thanks again.
+    Mail already being sent or sent stays sent. Returns how many were withdrawn."""
+    addresses = {r.email.strip().lower() for r in correction.reports
+                 if r.email and r.thanked_at is not None}
+    if not addresses:
+        return 0
+    # FOR UPDATE: a sender claiming one of these right now either wins (the row is no
+    # longer pending when we look again) or waits for us.
+    rows = session.scalars(
+        select(OutboxMail)
+        .where(OutboxMail.status == "pending", OutboxMail.template.in_(READER_TEMPLATES),
+               OutboxMail.recipient.in_(addresses))
+        .with_for_update())
+    withdrawn = set()
+    for row in rows:
+        if (row.headers or {}).get(CORRECTION_KEY) == str(correction.id):
+            withdrawn.add(row.recipient)
+            session.delete(row)
+    for report in correction.reports:
+        if report.email and report.email.strip().lower() in withdrawn:
+            report.thanked_at = None
+    return len(withdrawn)
 
 
 def unsubscribe(session: Session, email: str) -> int:

@@ -27,7 +27,7 @@ from email.utils import parseaddr
 
 from flask import current_app
 from flask_mail import BadHeaderError, Connection, Message
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from service.mail.settings import setting
@@ -120,7 +120,7 @@ def _close(conn) -> None:
 
 def build(job: Job) -> Message:
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
-    headers = dict(job.headers)
+    headers = {k: v for k, v in job.headers.items() if not k.startswith("X-Errata-")}
     reply_to = headers.pop("Reply-To", None)
     message = Message(subject=job.subject, recipients=[job.recipient], body=job.text,
                       html=job.html or None, sender=sender, reply_to=reply_to,
@@ -322,6 +322,20 @@ def retry(session: Session, mail_id: int) -> bool:
     return True
 
 
+def prune_sent(session: Session, now: datetime) -> int:
+    """Delete sent mail older than ERRATA_MAIL_KEEP_DAYS: it holds reader addresses, and the
+    Outbox only needs recent counts. Commits."""
+    cutoff = now - timedelta(days=setting("ERRATA_MAIL_KEEP_DAYS"))
+    # next_attempt_at is when it last fell due, shortly before it was sent; the
+    # (status, next_attempt_at) index makes this cheap to run every round.
+    result = session.execute(
+        delete(OutboxMail)
+        .where(OutboxMail.status == "sent", OutboxMail.next_attempt_at < cutoff)
+        .execution_options(synchronize_session=False))
+    session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def run_once(session: Session, now: datetime | None = None) -> Tally:
     """One round of the sender: hand back dead claims, turn new corrections into
     notifications and digests, deliver what is due."""
@@ -329,6 +343,7 @@ def run_once(session: Session, now: datetime | None = None) -> Tally:
 
     now = now or utcnow()
     reclaim_stale(session, now)
+    prune_sent(session, now)
     collect_new(session, now)
     collect_digests(session, now)
     return deliver_due(session, now)

@@ -15,6 +15,10 @@ DEFAULTS: dict[str, int] = {
     "ERRATA_MAIL_WINDOW_MINUTES": 10,
     # A burst of reports is mailed once it has been quiet this long (never later than the window).
     "ERRATA_MAIL_SETTLE_SECONDS": 60,
+    # A reader's thank-you waits this long, so an editor's mis-click on "Fixed" can be undone.
+    "ERRATA_MAIL_THANKS_DELAY_SECONDS": 120,
+    # Sent mail is kept this long (the Outbox counts), then deleted: it holds reader addresses.
+    "ERRATA_MAIL_KEEP_DAYS": 30,
     # Delivery: attempts before a mail is marked failed, first retry delay (doubling), its cap.
     "ERRATA_MAIL_MAX_ATTEMPTS": 10,
     "ERRATA_MAIL_RETRY_SECONDS": 60,
