@@ -257,7 +257,12 @@ def run(host: str, port: int, with_mail_sender: bool) -> None:
     app = create_app()
     sender = None
     if with_mail_sender:
-        sender = subprocess.Popen([sys.executable, "-m", "service.cli", "mail", "send", "--loop"])
+        # The development server is for trying Errata: show mail within seconds rather than
+        # after production's settle time and undo window (unless they are set explicitly).
+        env = {"ERRATA_MAIL_SETTLE_SECONDS": "5", "ERRATA_MAIL_THANKS_DELAY_SECONDS": "10",
+               **os.environ}
+        sender = subprocess.Popen([sys.executable, "-m", "service.cli", "mail", "send", "--loop"],
+                                  env=env)
 
     def _terminate(_signum, _frame):
         raise SystemExit(0)  # unwinds through the finally below, which stops the sender
