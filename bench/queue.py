@@ -18,16 +18,22 @@ The mix of statuses is that of a desk that keeps up: 10 % new, 2 % in progress, 
 
 from __future__ import annotations
 
-import argparse
-import random
-import re
-import statistics
 import sys
-import tempfile
-import time
-import uuid
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path, where "queue.py" would shadow
+# the standard library's queue module (which psycopg imports). Keep the folder off the path.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+import argparse  # noqa: E402
+import random  # noqa: E402
+import re  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

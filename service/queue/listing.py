@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, and_, exists, func, or_, select, union_all
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from service.accounts.access import restrict, visible_site_ids
 from service.models import KINDS, OPEN_STATUSES, STATUSES, Correction, Editor, Report, Site
@@ -221,7 +221,7 @@ def list_corrections(
         c.id: c
         for c in session.scalars(
             select(Correction).where(Correction.id.in_(ids)).options(
-                selectinload(Correction.assignee)
+                joinedload(Correction.assignee)
             )
         )
     } if ids else {}

@@ -115,9 +115,10 @@ def _form_errors(form) -> str:
 
 def _assignable(site_ids: set[int]) -> list[Editor]:
     """Active people who could take corrections of every one of ``site_ids``."""
-    stmt = (select(Editor).where(Editor.active.is_(True)).order_by(Editor.email)
-            .options(selectinload(Editor.sites)))
-    return [e for e in db.session.scalars(stmt)
+    stmt = select(Editor).where(Editor.active.is_(True)).order_by(Editor.email)
+    if not site_ids:
+        return list(db.session.scalars(stmt))
+    return [e for e in db.session.scalars(stmt.options(selectinload(Editor.sites)))
             if e.is_admin or site_ids <= {s.id for s in e.sites}]
 
 
