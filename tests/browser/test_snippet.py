@@ -1,0 +1,438 @@
+"""The reader snippet in a real Chromium, on publisher pages served from another origin.
+
+The fixture pages (``tests/browser/pages/``) are served by a second small server on its own
+port, like a news site that embeds Errata: reports travel cross-origin to the live app and
+land in the real database. Pages are sent with a strict CSP (no inline script or style) and a
+hostile stylesheet, so every test also checks that neither breaks the dialog.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pytest
+from markupsafe import escape
+from sqlalchemy import select
+from werkzeug.wrappers import Request, Response
+
+from service.extensions import db
+from service.models import Correction, Report
+from service.sites.core import apply_changes, create_site
+from tests.browser.conftest import _serve
+
+PAGES = Path(__file__).with_name("pages")
+TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript"}
+NETWORK_ERROR = "Failed to load resource"
+
+
+class PageServer:
+    """Serves ``pages/NAME`` with the snippet tag added; query parameters become its data-*.
+
+    ``?nonce=N`` switches the page to a nonce-only script-src (no host allow-list).
+    """
+
+    def __init__(self, live_url: str):
+        self.live = live_url
+        self.server, self.port = _serve(self.app)
+        self.origin = f"http://127.0.0.1:{self.port}"
+
+    def url(self, name: str, site: str, **data: str) -> str:
+        query = "&".join(f"{k}={v}" for k, v in {"site": site, **data}.items())
+        return f"{self.origin}/{name}?{query}"
+
+    def app(self, environ, start_response):
+        req = Request(environ)
+        if req.path == "/favicon.ico":
+            return Response(status=204)(environ, start_response)
+        path = PAGES / req.path.lstrip("/")
+        if not path.is_file() or path.parent != PAGES:
+            return Response("not found", 404)(environ, start_response)
+        body = path.read_text(encoding="utf-8")
+        headers = {"Content-Type": TYPES[path.suffix] + "; charset=utf-8"}
+        if path.suffix == ".html":
+            data = {k: v[0] for k, v in parse_qs(req.query_string.decode()).items()}
+            nonce = data.pop("nonce", None)
+            attrs = "".join(f' data-{k}="{escape(v)}"' for k, v in data.items())
+            if nonce:
+                attrs += f' nonce="{nonce}" data-nonce="{nonce}"'
+            tag = f'<script src="{self.live}/static/js/errata.js"{attrs} defer></script>\n'
+            body = body.replace("</body>", tag + "</body>")
+            scripts = f"'nonce-{nonce}'" if nonce else f"'self' {self.live}"
+            headers["Content-Security-Policy"] = (
+                f"default-src 'none'; script-src {scripts}; style-src 'self'; "
+                "connect-src http://127.0.0.1:*; img-src 'self'; base-uri 'none'"
+            )
+        return Response(body, headers=headers)(environ, start_response)
+
+
+@pytest.fixture(scope="module")
+def pages(live_server):
+    server = PageServer(live_server.url)
+    yield server
+    server.server.shutdown()
+
+
+def make_site(live, origins, **changes) -> str:
+    with live.app.app_context():
+        site = create_site(db.session, "Test Gazette", origins)
+        if changes:
+            apply_changes(site, **changes)
+        db.session.commit()
+        return site.key
+
+
+@pytest.fixture
+def site(live, pages) -> str:
+    return make_site(live, [pages.origin])
+
+
+def rows(live, model):
+    with live.app.app_context():
+        found = db.session.scalars(select(model).order_by(model.id)).all()
+        db.session.expunge_all()
+        return found
+
+
+def wait_for_rows(live, model, count: int, timeout: float = 10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        found = rows(live, model)
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+SELECT_JS = """([css, needle, nth]) => {
+  // Select the nth occurrence of needle in the element's text (text nodes joined, as in
+  // textContent), across any inline tags in between.
+  const el = document.querySelector(css), nodes = [];
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  let text = '', n;
+  while ((n = walker.nextNode())) { nodes.push([n, text.length]); text += n.data; }
+  let at = -1;
+  for (let k = 0; k <= nth; k++) at = text.indexOf(needle, at + 1);
+  if (at < 0) throw new Error('not found: ' + needle);
+  const point = (off, end) => {
+    for (const [node, start] of nodes) {
+      const stop = start + node.data.length;
+      if (end ? off <= stop : off < stop) return [node, off - start];
+    }
+  };
+  const [a, ao] = point(at, false), [b, bo] = point(at + needle.length, true);
+  document.getSelection().setBaseAndExtent(a, ao, b, bo);
+}"""
+
+
+def select_text(page, css: str, needle: str, nth: int = 0) -> None:
+    page.evaluate(SELECT_JS, [css, needle, nth])
+
+
+def dialog(page):
+    return page.locator("errata-ui dialog")
+
+
+def send(page, suggestion: str | None = None) -> None:
+    if suggestion is not None:
+        page.locator("errata-ui textarea[name=suggestion]").fill(suggestion)
+    page.locator("errata-ui #g").click()
+
+
+def status(page) -> str:
+    return page.locator("errata-ui #m").inner_text()
+
+
+def only_network_errors(page) -> None:
+    """Chromium logs every 4xx/5xx and refused fetch as a console error; nothing else may."""
+    page.expect_console_errors = True
+    others = [e for e in page.console_log if NETWORK_ERROR not in e]
+    assert not others, others
+
+
+# -- at page load ------------------------------------------------------------------------
+
+def test_page_load_costs_one_request_and_no_globals_but_errata(live, pages, site, page):
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(pages.url("article.html", site, root="article", hint=".report-hint"))
+    page.wait_for_function("window.Errata && window.Errata.version")
+    to_errata = [u for u in requests if u.startswith(live.url)]
+    assert to_errata == [f"{live.url}/static/js/errata.js"]
+    assert page.locator("errata-ui").count() == 0
+    assert page.locator(".report-hint").inner_text() == (
+        "Noticed an error? Select it and press Ctrl+Enter")
+    # Loading the script a second time is harmless: same object, still no dialog.
+    page.evaluate("""() => new Promise(ok => { const s = document.createElement('script');
+        s.src = document.querySelector('script[data-site]').src; s.onload = ok;
+        document.head.append(s); })""")
+    assert page.evaluate("Object.keys(window.Errata).sort()") == ["open", "version"]
+
+
+# -- capture: what is stored is what was selected -----------------------------------------
+
+CASES = {
+    # name: (page, selector, text to select (as textContent), key, exact, prefix, suffix)
+    "inline tags": ("article.html", "#inline", "signed the new budget on Tuesday", "Control",
+                    "signed the new budget on Tuesday", "The mayor ",
+                    " morning after a long debate."),
+    "br": ("article.html", "#br", "addresssecond line", "Meta",
+           "address second line", "First line of the ", " of the address ends here."),
+    "repeated phrase": ("article.html", "#rep", "council met again", "Control",
+                        "council met again", "The council met again. The ",
+                        " on Friday, and the council adjourned."),
+    "hidden text": ("article.html", "#hidden", "were SECRETICONannounced", "Control",
+                    "were announced", "Results ", " today by the board."),
+    "right to left": ("article.html", "#rtl", "החום המהיר", "Control",
+                      "החום המהיר", "השועל ", " קופץ מעל הכלב העצלן בבוקר."),
+    "cyrillic": ("ru.html", "#ru", "собрался в четверг", "Control",
+                 "собрался в четверг", "Совет министров ", ", чтобы обсудить новый бюджет города."),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_stored_quote_equals_the_selection(live, pages, site, page, case):
+    name, css, needle, key, exact, prefix, suffix = CASES[case]
+    page.goto(pages.url(name, site, root="article"))
+    page.wait_for_function("window.Errata")
+    select_text(page, css, needle, 1 if case == "repeated phrase" else 0)
+    page.keyboard.press(f"{key}+Enter")
+    dialog(page).wait_for(state="visible")
+    assert page.locator("errata-ui mark").inner_text() == exact
+    assert page.locator("errata-ui textarea[name=suggestion]").input_value() == exact
+    send(page, suggestion=exact + " (fixed)")
+    page.locator("errata-ui #m").get_by_text("Thank you").or_(
+        page.locator("errata-ui #m").get_by_text("Спасибо")).wait_for()
+    (report,) = wait_for_rows(live, Report, 1)
+    assert (report.exact, report.prefix, report.suffix) == (exact, prefix, suffix)
+    assert report.suggestion == exact + " (fixed)"
+    assert report.url == pages.url(name, site, root="article")
+    assert report.client.startswith("errata.js/")
+    (correction,) = rows(live, Correction)
+    assert correction.exact == exact
+
+
+# -- trigger manners ---------------------------------------------------------------------
+
+def test_fields_editables_and_claimed_shortcuts_are_left_alone(live, pages, site, page):
+    page.goto(pages.url("article.html", site, root="article"))
+    page.wait_for_function("window.Errata")
+    page.locator("#ta").focus()
+    page.evaluate("document.getElementById('ta').setSelectionRange(0, 4)")
+    page.keyboard.press("Control+Enter")
+    page.locator("#ce").focus()
+    select_text(page, "#ce", "Editable")
+    page.keyboard.press("Control+Enter")
+    page.locator("#ta").evaluate("e => e.blur()")
+    page.locator("#ce").evaluate("e => e.blur()")
+    select_text(page, "#claimed", "own Ctrl+Enter")
+    page.keyboard.press("Control+Enter")
+    select_text(page, "footer", "Outside")  # outside data-root
+    page.keyboard.press("Control+Enter")
+    page.wait_for_timeout(300)
+    assert page.locator("errata-ui dialog").count() == 0
+
+
+def test_empty_selection_shows_a_hint_not_the_dialog(live, pages, site, page):
+    page.goto(pages.url("article.html", site, root="article"))
+    page.wait_for_function("window.Errata")
+    page.keyboard.press("Control+Enter")
+    tip = page.locator("errata-ui div[role=status]")
+    tip.get_by_text("Select the text with the error first.").wait_for()
+    assert dialog(page).count() == 0
+
+
+def test_dialog_is_modal_labelled_traps_tab_and_escape_returns_focus(live, pages, site, page):
+    page.goto(pages.url("article.html", site, root="article"))
+    page.wait_for_function("window.Errata")
+    select_text(page, "#inline", "Tuesday")
+    page.locator("#report").click()  # the page's own button calls Errata.open()
+    dialog(page).wait_for(state="visible")
+    info = page.evaluate("""() => {
+        const root = document.querySelector('errata-ui').shadowRoot;
+        const d = root.querySelector('dialog');
+        const label = root.getElementById(d.getAttribute('aria-labelledby')).textContent;
+        return {modal: d.matches(':modal'), label,
+                focused: root.activeElement && root.activeElement.name};
+    }""")
+    assert info == {"modal": True, "label": "Report an error", "focused": "suggestion"}
+    # The page behind is inert: Tab visits the dialog's fields and (as with any native modal
+    # dialog) the browser's own toolbar, shown here as BODY, never the page's controls.
+    seen = set()
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        seen.add(page.evaluate("document.activeElement.tagName"))
+    assert seen <= {"ERRATA-UI", "BODY"} and "ERRATA-UI" in seen
+    page.keyboard.press("Escape")
+    dialog(page).wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.id") == "report"
+    assert rows(live, Report) == []
+
+
+def test_touch_button_on_a_phone_opens_the_dialog(live, pages, site, browser):
+    from playwright.sync_api import sync_playwright  # noqa: F401 (devices come from the browser)
+
+    pixel = {"viewport": {"width": 393, "height": 727}, "device_scale_factor": 2.75,
+             "is_mobile": True, "has_touch": True,
+             "user_agent": "Mozilla/5.0 (Linux; Android 11; Pixel 5) AppleWebKit/537.36 "
+                           "(KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"}
+    context = browser.new_context(**pixel)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto(pages.url("article.html", site, root="article", hint=".report-hint"))
+        page.wait_for_function("window.Errata")
+        assert "tap “Report an error”" in page.locator(".report-hint").inner_text()
+        select_text(page, "#inline", "new budget")
+        button = page.locator("errata-ui #b")
+        button.wait_for(state="visible")
+        box = button.bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44
+        sel = page.evaluate("(() => { const r = getSelection().getRangeAt(0)"
+                            ".getBoundingClientRect(); return r.bottom; })()")
+        assert box["y"] > sel  # below the selection: the copy menu sits above it
+        button.tap()
+        dialog(page).wait_for(state="visible")
+        assert page.locator("errata-ui mark").inner_text() == "new budget"
+        send(page)
+        page.locator("errata-ui #m").get_by_text("Thank you").wait_for()
+        (report,) = wait_for_rows(live, Report, 1)
+        assert report.exact == "new budget"
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+# -- the jump link -----------------------------------------------------------------------
+
+def test_stored_jump_link_scrolls_to_the_reported_text(live, pages, site, page):
+    page.goto(pages.url("article.html", site, root="article"))
+    page.wait_for_function("window.Errata")
+    select_text(page, "#last", "multi-feature structures")
+    page.keyboard.press("Control+Enter")
+    send(page)
+    page.locator("errata-ui #m").get_by_text("Thank you").wait_for()
+    (correction,) = wait_for_rows(live, Correction, 1)
+    assert "#:~:text=" in correction.link
+    fresh = page.context.new_page()
+    fresh.goto(correction.link)
+    fresh.wait_for_function("window.scrollY > 0")
+    assert fresh.evaluate("""() => {
+        const r = document.getElementById('last').getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= innerHeight; }""")
+    fresh.close()
+
+
+# -- when sending fails -------------------------------------------------------------------
+
+def test_wrong_origin_403_shows_the_message_and_keeps_the_text(live, pages, page):
+    key = make_site(live, ["https://elsewhere.example"])
+    page.goto(pages.url("article.html", key, root="article"))
+    page.wait_for_function("window.Errata")
+    select_text(page, "#inline", "Tuesday")
+    page.keyboard.press("Control+Enter")
+    send(page, suggestion="Wednesday")
+    page.locator("errata-ui #m").get_by_text("not accepted from this page").wait_for()
+    assert page.locator("errata-ui textarea[name=suggestion]").input_value() == "Wednesday"
+    assert dialog(page).is_visible()
+    assert page.evaluate("localStorage['errata:q']") is None  # refused for good: not kept
+    assert rows(live, Report) == []
+    only_network_errors(page)
+
+
+def test_rate_limited_429_says_when_to_retry_and_keeps_the_text(live, pages, page):
+    key = make_site(live, [pages.origin], limit_reader="1/hour")
+    page.goto(pages.url("article.html", key, root="article"))
+    page.wait_for_function("window.Errata")
+    select_text(page, "#inline", "Tuesday")
+    page.keyboard.press("Control+Enter")
+    send(page)
+    page.locator("errata-ui #m").get_by_text("Thank you").wait_for()
+    page.keyboard.press("Escape")
+    select_text(page, "#rep", "Friday")
+    page.keyboard.press("Control+Enter")
+    send(page, suggestion="Saturday")
+    page.locator("errata-ui #m").get_by_text("Too many reports. Try again in").wait_for()
+    assert page.locator("errata-ui textarea[name=suggestion]").input_value() == "Saturday"
+    assert page.locator("errata-ui #g").is_disabled()  # until Retry-After has passed
+    assert len(rows(live, Report)) == 1
+    only_network_errors(page)
+
+
+def test_server_down_keeps_the_report_and_the_next_page_load_delivers_it(live, pages, site,
+                                                                          page):
+    dead = _serve(lambda e, s: None)  # a port that is bound, then closed: refused
+    dead[0].server_close()
+    endpoint = f"http://127.0.0.1:{dead[1]}/api/v1/reports"
+    page.goto(pages.url("article.html", site, root="article", endpoint=endpoint))
+    page.wait_for_function("window.Errata")
+    select_text(page, "#inline", "Tuesday")
+    page.keyboard.press("Control+Enter")
+    send(page, suggestion="Wednesday")
+    page.locator("errata-ui #m").get_by_text("saved and will be sent later").wait_for()
+    assert page.evaluate("JSON.parse(localStorage['errata:q']).length") == 1
+    # The server is back (the page's normal endpoint): the next page view sends it.
+    page.goto(pages.url("article.html", site, root="article"))
+    (report,) = wait_for_rows(live, Report, 1)
+    assert (report.exact, report.suggestion) == ("Tuesday", "Wednesday")
+    page.wait_for_function("!localStorage['errata:q']")
+    only_network_errors(page)
+
+
+def test_offline_report_goes_out_on_the_online_event(live, pages, site, page):
+    page.goto(pages.url("article.html", site, root="article"))
+    page.wait_for_function("window.Errata")
+    select_text(page, "#rep", "Friday")
+    page.keyboard.press("Control+Enter")
+    dialog(page).wait_for(state="visible")
+    page.context.set_offline(True)
+    send(page)
+    page.locator("errata-ui #m").get_by_text("saved and will be sent later").wait_for()
+    assert rows(live, Report) == []
+    page.context.set_offline(False)
+    (report,) = wait_for_rows(live, Report, 1)
+    assert report.exact == "Friday"
+    only_network_errors(page)
+
+
+# -- CSP and page CSS ----------------------------------------------------------------------
+
+def test_nonce_only_csp_and_hostile_page_css_leave_the_dialog_intact(live, pages, site, page):
+    page.goto(pages.url("ru.html", site, root="article", nonce="n0nce", hint=".report-hint"))
+    page.wait_for_function("window.Errata")
+    assert page.locator(".report-hint").inner_text() == (
+        "Заметили ошибку? Выделите её и нажмите Ctrl+Enter")
+    select_text(page, "#ru", "новый бюджет")
+    page.keyboard.press("Control+Enter")
+    dialog(page).wait_for(state="visible")
+    looks = page.evaluate("""() => {
+        const r = document.querySelector('errata-ui').shadowRoot;
+        const s = e => getComputedStyle(r.querySelector(e));
+        return {opacity: s('dialog').opacity, font: s('dialog').fontSize, color: s('h2').color,
+                button: parseFloat(s('#g').minHeight), title: r.querySelector('h2').textContent};
+    }""")
+    assert looks == {"opacity": "1", "font": "16px", "color": looks["color"], "button": 44.0,
+                     "title": "Сообщить об ошибке"}
+    assert looks["color"] != "rgb(255, 0, 0)"
+    send(page)
+    page.locator("errata-ui #m").get_by_text("Спасибо").wait_for()
+    assert wait_for_rows(live, Report, 1)[0].exact == "новый бюджет"
+
+
+def test_demo_page_opens_the_dialog(live, page):
+    with live.app.app_context():
+        from service.models import Site
+
+        db.session.add(Site(key="demo", name="Demo", origins=[live.url], notify_emails=[]))
+        db.session.commit()
+    page.route("**/favicon.ico", lambda route: route.fulfill(status=204))
+    page.goto(f"{live.url}/demo")
+    page.wait_for_function("window.Errata")
+    assert "Ctrl+Enter" in page.locator(".report-hint").inner_text()
+    select_text(page, "article p:nth-of-type(3)", "Foreign Ministry collegiums")
+    page.keyboard.press("Control+Enter")
+    send(page)
+    page.locator("errata-ui #m").get_by_text("Thank you").wait_for()
+    assert wait_for_rows(live, Report, 1)[0].exact == "Foreign Ministry collegiums"
