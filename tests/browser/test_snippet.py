@@ -404,9 +404,13 @@ def test_nonce_only_csp_and_hostile_page_css_leave_the_dialog_intact(live, pages
     page.wait_for_function("window.Errata")
     assert page.locator(".report-hint").inner_text() == (
         "Заметили ошибку? Выделите её и нажмите Ctrl+Enter")
+    page.set_viewport_size({"width": 320, "height": 640})  # the narrowest phone we support
     select_text(page, "#ru", "новый бюджет")
     page.keyboard.press("Control+Enter")
     dialog(page).wait_for(state="visible")
+    box = dialog(page).bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 320
+    assert page.locator("errata-ui #g").bounding_box()["x"] + 44 <= 320  # Send is reachable
     looks = page.evaluate("""() => {
         const r = document.querySelector('errata-ui').shadowRoot;
         const s = e => getComputedStyle(r.querySelector(e));
