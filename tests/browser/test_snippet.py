@@ -229,17 +229,32 @@ def test_fields_editables_and_claimed_shortcuts_are_left_alone(live, pages, site
     page.keyboard.press("Control+Enter")
     select_text(page, "footer", "Outside")  # outside data-root
     page.keyboard.press("Control+Enter")
-    page.wait_for_timeout(300)
-    assert page.locator("errata-ui dialog").count() == 0
+    # Had any of those opened the dialog, it would still be open with that quote (a second
+    # Ctrl+Enter does not replace an open dialog).
+    select_text(page, "#inline", "Tuesday")
+    page.keyboard.press("Control+Enter")
+    dialog(page).wait_for(state="visible")
+    assert page.locator("errata-ui mark").inner_text() == "Tuesday"
 
 
-def test_empty_selection_shows_a_hint_not_the_dialog(live, pages, site, page):
+def test_empty_selection_hints_and_too_long_one_offers_the_first_part(live, pages, site, page):
     page.goto(pages.url("article.html", site, root="article"))
     page.wait_for_function("window.Errata")
     page.keyboard.press("Control+Enter")
     tip = page.locator("errata-ui div[role=status]")
     tip.get_by_text("Select the text with the error first.").wait_for()
     assert dialog(page).count() == 0
+    page.evaluate("""() => document.getSelection().setBaseAndExtent(
+        document.getElementById('inline'), 0, document.getElementById('last'), 1)""")
+    page.keyboard.press("Control+Enter")
+    dialog(page).wait_for(state="visible")
+    page.locator("errata-ui").get_by_text("only the first 500 characters").wait_for()
+    quote = page.locator("errata-ui mark").inner_text()
+    assert quote.startswith("The mayor signed") and len(quote) <= 500
+    assert not quote.endswith(" ")  # cut at a space, not inside a word
+    send(page)
+    page.locator("errata-ui #m").get_by_text("Thank you").wait_for()
+    assert wait_for_rows(live, Report, 1)[0].exact == quote
 
 
 def test_dialog_is_modal_labelled_traps_tab_and_escape_returns_focus(live, pages, site, page):
@@ -270,8 +285,6 @@ def test_dialog_is_modal_labelled_traps_tab_and_escape_returns_focus(live, pages
 
 
 def test_touch_button_on_a_phone_opens_the_dialog(live, pages, site, browser):
-    from playwright.sync_api import sync_playwright  # noqa: F401 (devices come from the browser)
-
     pixel = {"viewport": {"width": 393, "height": 727}, "device_scale_factor": 2.75,
              "is_mobile": True, "has_touch": True,
              "user_agent": "Mozilla/5.0 (Linux; Android 11; Pixel 5) AppleWebKit/537.36 "
