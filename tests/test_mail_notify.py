@@ -146,3 +146,16 @@ def test_daily_digest_at_the_editors_hour(app, client, factory, site, smtp):
 
     run_sender(app, now=next_day + timedelta(minutes=30))  # same day: nothing more
     assert len(smtp.inbox.to("daily@news.example")) == 1
+
+
+def test_a_huge_batch_lists_the_first_ones_and_counts_the_rest(app, client, site, smtp):
+    app.config["ERRATA_MAIL_LIST_LIMIT"] = 10
+    report_words(client, site, [f"typo{i}" for i in range(15)])
+    run_sender(app)
+    [mail] = smtp.inbox.to(DESK)
+    assert mail.subject == "15 new corrections on News Example"
+    assert "typo9-fixed" in mail.text and "typo10-fixed" not in mail.text
+    for part in (mail.text, mail.html):
+        assert "…and 5 more in the queue." in part
+    with app.app_context():
+        assert all(c.notified_at for c in db.session.scalars(select(Correction)))

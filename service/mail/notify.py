@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from service.mail.messages import absolute, enqueue, render
@@ -80,16 +80,31 @@ def immediate_recipients(session: Session, site: Site) -> list[str]:
     return [a for a in dict.fromkeys(addresses) if a not in opted_out]
 
 
-def _section(session: Session, site: Site, items: list[Correction]) -> SiteSection:
+def _section(session: Session, site: Site, ids: list[int]) -> SiteSection:
+    """The part of a mail for ``site``: the first ERRATA_MAIL_LIST_LIMIT of ``ids`` in full,
+    the rest counted (a busy day must not become a megabyte mail)."""
     limit = setting("ERRATA_MAIL_LIST_LIMIT")
+    items = list(session.scalars(
+        select(Correction).where(Correction.id.in_(ids[:limit])).order_by(Correction.id)))
     open_count = session.scalar(select(func.count()).select_from(Correction).where(
         Correction.site_id == site.id, Correction.status.in_(OPEN_STATUSES))) or 0
-    return SiteSection(site=site, items=items[:limit], more=max(0, len(items) - limit),
+    return SiteSection(site=site, items=items, more=max(0, len(ids) - len(items)),
                        open_count=open_count, queue_url=site_queue_url(site))
 
 
+def _mark_notified(session: Session, ids: list[int], now: datetime) -> None:
+    for start in range(0, len(ids), 500):
+        session.execute(
+            update(Correction).where(Correction.id.in_(ids[start:start + 500]))
+            .values(notified_at=now).execution_options(synchronize_session=False))
+
+
 def collect_new(session: Session, now: datetime) -> int:
-    """Write the due notification mails; returns how many. Commits."""
+    """Write the due notification mails; returns how many. Commits.
+
+    Only ids and statuses are read for the whole backlog, and exactly those ids are marked,
+    so a correction committed meanwhile waits for the next round instead of being skipped.
+    """
     window = timedelta(minutes=setting("ERRATA_MAIL_WINDOW_MINUTES"))
     settle = timedelta(seconds=setting("ERRATA_MAIL_SETTLE_SECONDS"))
     _exclusive(session, "errata.mail.collect_new")
@@ -100,24 +115,24 @@ def collect_new(session: Session, now: datetime) -> int:
         site = session.get(Site, site_id)
         if site is None:
             continue
-        pending = list(session.scalars(
-            select(Correction)
+        pending = session.execute(
+            select(Correction.id, Correction.status, Correction.first_reported_at)
             .where(Correction.site_id == site_id, Correction.notified_at.is_(None),
                    Correction.first_reported_at <= now)
-            .order_by(Correction.id)))
+            .order_by(Correction.id)).all()
         if not pending:
             continue
-        news = [c for c in pending if c.status in OPEN_STATUSES]
+        news = [row for row in pending if row.status in OPEN_STATUSES]
         recipients = immediate_recipients(session, site) if news else []
         if recipients:
-            newest = max(c.first_reported_at for c in news)
-            oldest = min(c.first_reported_at for c in news)
+            newest = max(row.first_reported_at for row in news)
+            oldest = min(row.first_reported_at for row in news)
             if now - newest < settle and now - oldest < window:
                 continue  # still arriving: wait for the burst to settle
             cursors = [_cursor(session, r, site_id, IMMEDIATE) for r in recipients]
             if any(c is not None and now - c.last_sent_at < window for c in cursors):
                 continue  # someone here was mailed within the window: hold the batch
-            section = _section(session, site, news)
+            section = _section(session, site, [row.id for row in news])
             for recipient in recipients:
                 message = render("new_corrections", recipient, site=site, section=section,
                                  count=len(news), correction_url=correction_url,
@@ -126,8 +141,7 @@ def collect_new(session: Session, now: datetime) -> int:
                 _advance(session, recipient, site_id, IMMEDIATE, now, pending[-1].id)
                 written += 1
         # Closed before anyone was told (fixed, spam, not an error): nothing to announce.
-        for correction in pending:
-            correction.notified_at = now
+        _mark_notified(session, [row.id for row in pending], now)
     session.commit()
     return written
 
@@ -161,16 +175,15 @@ def collect_digests(session: Session, now: datetime) -> int:
                 continue
             if cursor.last_sent_at >= boundary:
                 continue
-            items = list(session.scalars(
-                select(Correction)
+            ids = list(session.scalars(
+                select(Correction.id)
                 .where(Correction.site_id == site.id, Correction.status.in_(OPEN_STATUSES),
                        Correction.first_reported_at > cursor.last_sent_at,
                        Correction.first_reported_at <= now)
                 .order_by(Correction.id)))
-            _advance(session, recipient, site.id, DIGEST, now,
-                     max((c.id for c in items), default=0))
-            if items:
-                sections.append(_section(session, site, items))
+            _advance(session, recipient, site.id, DIGEST, now, max(ids, default=0))
+            if ids:
+                sections.append(_section(session, site, ids))
         if sections:
             message = render("digest", recipient, editor=editor, sections=sections,
                              count=sum(len(s.items) + s.more for s in sections),
