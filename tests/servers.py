@@ -70,20 +70,24 @@ class Gunicorn:
     workers: int = 2
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
+    log: Path | None = None
 
     def start(self) -> Gunicorn:
-        self.proc = subprocess.Popen(
-            [GUNICORN, "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
-             "--log-level", "warning", "--timeout", "30", "--graceful-timeout", "5",
-             "service:create_app()"],
-            cwd=ROOT, env=self.env, start_new_session=True,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
+        # The log goes to a file, never a pipe nobody reads: a full pipe blocks the workers.
+        self.log = Path(self.env["ERRATA_INSTANCE_PATH"]).with_name(f"gunicorn-{self.port}.log")
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [GUNICORN, "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
+                 "--log-level", "warning", "--timeout", "30", "--graceful-timeout", "5",
+                 "service:create_app()"],
+                cwd=ROOT, env=self.env, start_new_session=True,
+                stdout=log, stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
-                raise RuntimeError(f"gunicorn exited: {err[-2000:]}")
+                raise RuntimeError(f"gunicorn exited: {self.log.read_text()[-2000:]}")
             status, _ = request(self.port, "GET", "/healthz", timeout=2)
             if status == 200:
                 return self
@@ -105,9 +109,6 @@ class Gunicorn:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=5)
-        finally:
-            if self.proc.stderr:
-                self.proc.stderr.close()
 
     def __enter__(self) -> Gunicorn:
         return self.start()
