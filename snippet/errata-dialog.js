@@ -36,11 +36,11 @@
 dialog,div,#b{--a:var(--errata-accent,LinkText);color-scheme:light dark;font:var(--errata-font,16px/1.5 system-ui,sans-serif)}
 dialog{background:var(--errata-bg,Canvas);color:var(--errata-fg,CanvasText);border:0;border-radius:9px;width:min(34em,100vw - 1em)}
 ::backdrop{background:#0007}
-h2{margin:0;font-size:1.3em}
+h2{margin:0;font-size:1.3em;font-weight:700}
 #q{padding:.5em;border-left:4px solid var(--a);background:#8882}
 mark{background:var(--errata-mark,#fd5);color:#000}
 label{display:block;margin:.5em 0}
-textarea,select,input{display:block;width:100%;min-height:44px}
+textarea,select,[type=email]{display:block;width:100%;min-height:44px}
 button{min-height:44px;margin-left:.5em;padding:0 1em;border:2px solid var(--a);border-radius:6px;background:none;color:var(--a);font-weight:700}
 #g,#b{background:var(--a);color:Canvas}
 .b{text-align:end}
