@@ -290,7 +290,7 @@ def purge(older_than: str | None) -> None:
     """Erase reader emails, IP hashes and user agents from old reports (corrections stay)."""
     from datetime import timedelta
 
-    from service.privacy import parse_age, purge_reader_data
+    from service.privacy import parse_age, purge_old_mail, purge_reader_data
 
     if older_than:
         try:
@@ -304,8 +304,10 @@ def purge(older_than: str | None) -> None:
                                    "(or set ERRATA_PURGE_DAYS)")
         age = timedelta(days=days)
     count = purge_reader_data(db.session, age)
+    mails = purge_old_mail(db.session, age)
     db.session.commit()
-    click.echo(f"Erased reader data from {count} report(s) older than {_age_words(age)}.")
+    click.echo(f"Erased reader data from {count} report(s) older than {_age_words(age)}; "
+               f"deleted {mails} delivered mail(s).")
 
 
 def _age_words(age) -> str:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, update
 
 from service.extensions import db
-from service.models import Correction, Report, utcnow
+from service.models import Correction, OutboxMail, Report, utcnow
 from service.privacy import ip_hash, parse_age, purge_if_due, purge_reader_data
 from tests.conftest import post_report
 
@@ -53,7 +53,7 @@ def test_purge_erases_reader_data_of_old_reports_and_keeps_the_rest(client, app,
     send(client, site.key, 1)  # recent: untouched
     result = runner.invoke(args=["purge", "--older-than", "90d"])
     assert result.exit_code == 0, result.output
-    assert "Erased reader data from 3 report(s) older than 90 days." in result.output
+    assert "Erased reader data from 3 report(s) older than 90 days;" in result.output
     old, recent = reports(app)[:3], reports(app)[3]
     for r in old:
         assert (r.email, r.ip_hash, r.user_agent, r.notify) == (None, None, None, False)
@@ -119,3 +119,19 @@ def test_purge_if_due_runs_once_a_day(client, app, site):
     with app.app_context():
         assert purge_if_due(db.session, app) is None  # already done today
         assert purge_reader_data(db.session, timedelta(days=90)) == 1
+
+
+def test_purge_deletes_old_delivered_mail_but_never_pending_mail(app, runner):
+    old = utcnow() - timedelta(days=100)
+    with app.app_context():
+        for status, created in (("sent", old), ("failed", old), ("pending", old),
+                                ("sent", utcnow())):
+            db.session.add(OutboxMail(template="reader_thanks_en", recipient="r@example.org",
+                                      subject="Fixed", body_text="Thanks", status=status,
+                                      created_at=created))
+        db.session.commit()
+    result = runner.invoke(args=["purge", "--older-than", "90d"])
+    assert "deleted 2 delivered mail(s)" in result.output
+    with app.app_context():
+        left = sorted(db.session.scalars(select(OutboxMail.status)).all())
+    assert left == ["pending", "sent"]
