@@ -271,6 +271,7 @@ def test_dialog_is_modal_labelled_traps_tab_and_escape_returns_focus(live, pages
                 focused: root.activeElement && root.activeElement.name};
     }""")
     assert info == {"modal": True, "label": "Report an error", "focused": "suggestion"}
+    assert page.locator("errata-ui input[name=hp]").is_hidden()  # the honeypot
     # The page behind is inert: Tab visits the dialog's fields and (as with any native modal
     # dialog) the browser's own toolbar, shown here as BODY, never the page's controls.
     seen = set()
