@@ -27,6 +27,7 @@ _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 import argparse  # noqa: E402
+import os  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
 import statistics  # noqa: E402
@@ -220,13 +221,15 @@ def deep_cursor(app, status_filter: str = "all") -> str:
         return encode_cursor("last", row)
 
 
-def timed_get(client, path: str) -> float:
-    t0 = time.perf_counter()
+def timed_get(client, path: str) -> tuple[float, float]:
+    """Wall-clock and CPU milliseconds of one request. CPU time (this process: the app, and
+    on SQLite the database too) hardly moves when other programs load the machine."""
+    c0, t0 = time.process_time(), time.perf_counter()
     resp = client.get(path)
     resp.get_data()
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     assert resp.status_code == 200, (path, resp.status_code)
-    return elapsed * 1000
+    return elapsed * 1000, cpu * 1000
 
 
 def timed_queries(app, email: str, path: str) -> float:
@@ -349,16 +352,24 @@ def main() -> None:
         # Rounds alternate small/large, page by page, so load from elsewhere on the machine
         # falls on both sizes alike.
         times = {(name, i): [] for name in small.pages for i in (0, 1)}
+        cpu_times = {(name, i): [] for name in small.pages for i in (0, 1)}
         db_times = {(name, i): [] for name in small.pages for i in (0, 1)}
         for _ in range(args.samples):
             for name in small.pages:
                 for i, setup in enumerate(setups):
                     who, path = setup.pages[name]
-                    times[(name, i)].append(timed_get(setup.clients[who], path))
+                    wall, cpu = timed_get(setup.clients[who], path)
+                    times[(name, i)].append(wall)
+                    cpu_times[(name, i)].append(cpu)
                     db_times[(name, i)].append(timed_queries(setup.app, who, path))
         held = list(pages(small.app))
-        for title, data in (("Whole request (server time)", times),
-                            ("Database part only (listing + open counts)", db_times)):
+        print(f"\nload average while measuring: {os.getloadavg()[0]:.1f} "
+              f"on {os.cpu_count()} CPUs")
+        what_cpu = "app and database" if backend == "SQLite" else "app only"
+        for title, data in (("Whole request (server time, wall clock)", times),
+                            (f"Whole request, CPU time ({what_cpu})", cpu_times),
+                            ("Database part only (listing + open counts, wall clock)",
+                             db_times)):
             print(f"\n{title}\n")
             print(f"| page | {args.small:,} reports | {args.reports:,} reports | ratio |")
             print("|---|---:|---:|---:|")

@@ -214,37 +214,32 @@ def list_corrections(
     else:
         merged = union_all(*[select(b.subquery()) for b in branches]).subquery()
     order = (merged.c.k.desc(), merged.c.id.desc()) if descending else (merged.c.k, merged.c.id)
-    ids = list(session.scalars(select(merged.c.id).order_by(*order).limit(limit + 1)))
-    more = len(ids) > limit
-    ids = ids[:limit]
-    by_id = {
-        c.id: c
-        for c in session.scalars(
-            select(Correction).where(Correction.id.in_(ids)).options(
-                joinedload(Correction.assignee)
-            )
-        )
-    } if ids else {}
-    rows = [by_id[i] for i in ids if i in by_id]
+    # One round trip: the merged ids, joined back to their rows, assignees and sites.
+    stmt = (
+        select(Correction)
+        .join(merged, merged.c.id == Correction.id)
+        .options(joinedload(Correction.assignee), joinedload(Correction.site))
+        .order_by(*order)
+        .limit(limit + 1)
+    )
+    rows = list(session.scalars(stmt).unique())
+    more = len(rows) > limit
+    rows = rows[:limit]
     next_after = encode_cursor(filters.sort, rows[-1]) if more and rows else None
-    site_ids = {c.site_id for c in rows}
-    by_site = {s.id: s for s in session.scalars(select(Site).where(Site.id.in_(site_ids)))} \
-        if site_ids else {}
-    return Page(rows=rows, next_after=next_after, filters=filters, sites=by_site)
+    return Page(rows=rows, next_after=next_after, filters=filters,
+                sites={c.site_id: c.site for c in rows})
 
 
 def open_counts(session: Session, editor: Editor) -> list[tuple[Site, int]]:
-    """Open corrections per site ``editor`` sees, for the navigation (sites with none too)."""
-    sites = list(session.scalars(
-        restrict(select(Site), editor, Site.id).where(Site.active.is_(True)).order_by(Site.name)
-    ))
-    if not sites:
-        return []
-    stmt = (
-        select(Correction.site_id, func.count())
-        .where(Correction.status.in_(OPEN_STATUSES),
-               Correction.site_id.in_([s.id for s in sites]))
-        .group_by(Correction.site_id)
+    """Open corrections per site ``editor`` sees, for the navigation (sites with none too).
+
+    One query; each count is a range of the ``(site_id, status, ...)`` index.
+    """
+    count = (
+        select(func.count())
+        .where(Correction.site_id == Site.id, Correction.status.in_(OPEN_STATUSES))
+        .correlate(Site)
+        .scalar_subquery()
     )
-    counts = {site_id: n for site_id, n in session.execute(stmt)}
-    return [(s, counts.get(s.id, 0)) for s in sites]
+    stmt = restrict(select(Site, count), editor, Site.id).where(Site.active.is_(True))
+    return [(site, n) for site, n in session.execute(stmt.order_by(Site.name))]
