@@ -167,6 +167,8 @@ class Correction(Base):
         Index("ix_corrections_status_first", "status", "first_reported_at", "id"),
         Index("ix_corrections_assignee_status_last",
               "assignee_id", "status", "last_reported_at", "id"),
+        # The mail sender looks for "notified_at IS NULL" every few seconds (mail/notify.py).
+        Index("ix_corrections_notified_site", "notified_at", "site_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -153,6 +153,9 @@ def upgrade() -> None:
             ["assignee_id", "status", "last_reported_at", "id"],
             unique=False,
         )
+        batch_op.create_index(
+            "ix_corrections_notified_site", ["notified_at", "site_id"], unique=False
+        )
 
     op.create_table(
         "counters",
@@ -288,6 +291,7 @@ def downgrade() -> None:
     op.drop_table("mail_cursors")
     op.drop_table("counters")
     with op.batch_alter_table("corrections", schema=None) as batch_op:
+        batch_op.drop_index("ix_corrections_notified_site")
         batch_op.drop_index("ix_corrections_assignee_status_last")
         batch_op.drop_index("ix_corrections_status_first")
         batch_op.drop_index("ix_corrections_status_count")
