@@ -43,10 +43,14 @@
     }
   });
 
+  // Keys belong to the field while one is being typed in; a focused checkbox or button
+  // (after a mouse click) should not swallow j/k.
+  var NOT_TEXT = { checkbox: 1, radio: 1, button: 1, submit: 1, reset: 1 };
   function typing(target) {
     if (!target || !target.tagName) return false;
     var tag = target.tagName.toLowerCase();
-    return tag === "input" || tag === "textarea" || tag === "select" || target.isContentEditable;
+    if (tag === "input") return !NOT_TEXT[(target.type || "").toLowerCase()];
+    return tag === "textarea" || tag === "select" || target.isContentEditable;
   }
 
   // Where f/r/s act: the current row on the list, the whole page on a correction page.
