@@ -176,3 +176,20 @@ def test_open_counts_per_site(ctx, world):
     counts = {s.name: n for s, n in open_counts(db.session, me("a@news.example"))}
     assert counts == {"Alpha": 2}
     assert isinstance(db.session.get(Site, a.id), Site)
+
+
+def test_editor_of_many_sites_pages_through_all_of_them(ctx, factory):
+    """Past SITE_BRANCHES sites the listing filters by site inside each status branch."""
+    from service.queue.listing import SITE_BRANCHES
+
+    sites = [factory.site(f"S{i}", origins=(f"https://s{i}.example",))
+             for i in range(SITE_BRANCHES + 2)]
+    factory.editor("many@news.example", sites=sites[:-1])
+    base = utcnow() - timedelta(days=1)
+    made = [add(sites[i % len(sites)].id, status=("new", "in_progress")[i % 2],
+                when=base + timedelta(minutes=i % 4)) for i in range(40)]
+    db.session.commit()
+    seen = walk(me("many@news.example"), Filters(), 6)
+    hidden = sites[-1].id
+    assert sorted(seen) == sorted(c.id for c in made if c.site_id != hidden)
+    assert len(seen) == len(set(seen))
