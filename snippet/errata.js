@@ -1,10 +1,10 @@
 /*! Errata 0.1.0, MIT. Select an error on the page, press Ctrl+Enter. */
 // Source of static/js/errata.js (built by snippet/build.py; see docs/snippet.md).
 // The part every page view pays for. At load it reads its data-* options, fills the optional
-// hint and adds two listeners, keydown and a passive pointerdown (plus selectionchange on touch
-// screens): no network, no
-// other DOM changes. The dialog, errata-dialog.js next to the served file, comes on first use.
-// ES2017 syntax only, so browsers without <dialog> parse this and quietly stop.
+// hint and adds two listeners, keydown and a passive pointerdown (plus selectionchange on
+// touch screens): no network, no other DOM changes. The dialog, errata-dialog.js next to the
+// served file, comes on first use. ES2017 syntax only, so older browsers parse this file and
+// quietly stop; the dialog file may use anything the engines that pass the check below have.
 (() => {
   'use strict';
   const w = window, d = document, s = d.currentScript;
