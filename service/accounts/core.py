@@ -67,3 +67,45 @@ def authenticate(session: Session, email: str, password: str) -> Editor | None:
         return None
     editor.last_login_at = utcnow()
     return editor
+
+
+def clean_name(name: str) -> str:
+    return " ".join(name.split())[:120]
+
+
+def update_editor(editor: Editor, *, actor: Editor, display_name: str, role: str, active: bool,
+                  sites: list[Site], password: str = "") -> Editor:
+    """An admin's changes to someone's account, all or nothing.
+
+    Admins can't demote or deactivate themselves, so an Errata always keeps one admin. A new
+    password ends the person's other sessions (their session id carries the hash's tail).
+    """
+    errors: dict[str, str] = {}
+    if role not in ROLES:
+        errors["role"] = "must be admin or editor"
+    # Whole sentences: these are about the person, not the field.
+    if editor.id == actor.id and role != "admin":
+        errors["role"] = "You can't take away your own admin role."
+    if editor.id == actor.id and not active:
+        errors["active"] = "You can't deactivate yourself."
+    if password:
+        try:
+            check_password_strength(password)
+        except AccountError as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise AccountError(errors)
+    editor.display_name = clean_name(display_name)
+    editor.role = role
+    editor.active = active
+    editor.sites = list(sites)
+    if password:
+        set_password(editor, password)
+    return editor
+
+
+def change_own_password(editor: Editor, current: str, new: str) -> None:
+    """Change a password after checking the current one."""
+    if not editor.password_hash or not check_password_hash(editor.password_hash, current):
+        raise AccountError({"current": "is not your current password"})
+    set_password(editor, new)

@@ -26,15 +26,16 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
 from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
-from werkzeug.security import check_password_hash
 from wtforms import SelectChoice
 
 from service.accounts.access import admin_required
 from service.accounts.core import (
     AccountError,
     authenticate,
+    change_own_password,
+    clean_name,
     create_editor,
-    set_password,
+    update_editor,
 )
 from service.accounts.forms import (
     EditorAddForm,
@@ -202,20 +203,20 @@ def logout():
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
-        if not check_password_hash(current_user.password_hash, form.current.data or ""):
-            form.current.errors.append("That is not your current password.")
-        else:
-            try:
-                set_password(current_user, form.new.data or "")
-            except AccountError as exc:
-                form.new.errors.append(exc.fields.get("password", str(exc)))
+        editor: Editor = current_user._get_current_object()
+        try:
+            change_own_password(editor, form.current.data or "", form.new.data or "")
+        except AccountError as exc:
+            if "current" in exc.fields:
+                form.current.errors.append("That is not your current password.")
             else:
-                db.session.commit()
-                # The session id includes the hash's tail: renew ours, every other one ends.
-                login_user(current_user._get_current_object())
-                flash("Your password is changed. Other sessions have been logged out.",
-                      "success")
-                return redirect(url_for("accounts.settings"))
+                _field_errors(form, {"new": exc.fields.get("password", str(exc))})
+        else:
+            db.session.commit()
+            # The session id includes the hash's tail: renew ours, every other one ends.
+            login_user(editor)
+            flash("Your password is changed. Other sessions have been logged out.", "success")
+            return redirect(url_for("accounts.settings"))
     return render_template("accounts/password.html", form=form)
 
 
@@ -225,7 +226,7 @@ def settings():
     editor: Editor = current_user._get_current_object()
     form = SettingsForm(obj=editor)
     if form.validate_on_submit():
-        editor.display_name = " ".join((form.display_name.data or "").split())[:120]
+        editor.display_name = clean_name(form.display_name.data or "")
         editor.notify_mode = form.notify_mode.data
         editor.digest_hour = form.digest_hour.data
         db.session.commit()
@@ -293,35 +294,31 @@ def person_edit(editor_id: int):
                       sites=[s.id for s in editor.sites])
     _site_choices(form)
     if form.validate_on_submit():
-        if is_self and form.role.data != "admin":
-            form.role.errors.append("You can't take away your own admin role.")
-        elif is_self and not form.active.data:
-            form.active.errors.append("You can't deactivate yourself.")
+        try:
+            update_editor(editor, actor=current_user._get_current_object(),
+                          display_name=form.display_name.data or "", role=form.role.data,
+                          active=bool(form.active.data), sites=_chosen_sites(form.sites.data),
+                          password=form.password.data or "")
+        except AccountError as exc:
+            db.session.rollback()
+            _field_errors(form, exc.fields)
         else:
-            try:
-                if form.password.data:
-                    set_password(editor, form.password.data)
-            except AccountError as exc:
-                _field_errors(form, exc.fields)
-            else:
-                editor.display_name = " ".join((form.display_name.data or "").split())[:120]
-                editor.role = form.role.data
-                editor.active = bool(form.active.data)
-                editor.sites = _chosen_sites(form.sites.data)
-                db.session.commit()
-                if is_self and form.password.data:
-                    login_user(editor)
-                flash(f"{editor.email} is updated.", "success")
-                return redirect(url_for("accounts.people"))
+            db.session.commit()
+            if is_self and form.password.data:
+                login_user(editor)  # keep this session; their others end
+            flash(f"{editor.email} is updated.", "success")
+            return redirect(url_for("accounts.people"))
     return render_template("accounts/person_form.html", form=form, editor=editor,
                            is_self=is_self)
 
 
 def _field_errors(form, fields: dict[str, str]) -> None:
+    """Put each error of a plain function next to its field, as a sentence."""
     for name, message in fields.items():
         field = getattr(form, name, None)
-        sentence = f"{(field.label.text if field else name).capitalize()} {message}."
-        if field is not None:
-            field.errors = [*field.errors, sentence]
-        else:
-            flash(sentence, "error")
+        if field is None:
+            flash(f"{name.replace('_', ' ').capitalize()} {message}.", "error")
+            continue
+        label = field.label.text.split(" (")[0]
+        sentence = message if message[:1].isupper() else f"{label} {message}."
+        field.errors = [*field.errors, sentence]

@@ -2,51 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from service.accounts.access import admin_required
-from service.counters import totals
 from service.extensions import db
-from service.models import OPEN_STATUSES, Correction, Report, Site, utcnow
+from service.models import Site
+from service.sites.checks import CHECK_DAYS, open_counts, recent_reports, turned_away
 from service.sites.core import SiteError, apply_changes, create_site, embed_code
 from service.sites.forms import SiteForm
 from service.sites.snippet import integrity
 
 bp = Blueprint("sites", __name__)
-
-CHECK_DAYS = 7
-BOT_COUNTERS = (
-    ("honeypot", "Caught by the hidden field (bots)"),
-    ("too_fast", "Sent faster than a person can (bots)"),
-    ("rate_limited", "Refused by the rate limits"),
-    ("blocked", "From a blocked reader or origin"),
-)
-
-
-def open_counts() -> dict[int, int]:
-    """Open corrections (new + in progress) per site id."""
-    rows = db.session.execute(
-        select(Correction.site_id, func.count())
-        .where(Correction.status.in_(OPEN_STATUSES))
-        .group_by(Correction.site_id)
-    )
-    return {site_id: count for site_id, count in rows}
-
-
-def recent_reports(site: Site, days: int = CHECK_DAYS) -> list[tuple[str, int, object]]:
-    """(origin, reports, last report time) over the last ``days`` days: is the snippet live?"""
-    since = utcnow() - timedelta(days=days)
-    rows = db.session.execute(
-        select(Report.origin, func.count(), func.max(Report.created_at))
-        .where(Report.site_id == site.id, Report.created_at >= since)
-        .group_by(Report.origin)
-        .order_by(func.count().desc())
-    )
-    # max() keeps the column's type, so the time comes back timezone-aware on every backend.
-    return [(origin, count, last) for origin, count, last in rows]
 
 
 def _site_or_404(site_id: int) -> Site:
@@ -69,7 +36,7 @@ def _form_errors(form: SiteForm, exc: SiteError) -> None:
 @admin_required
 def index():
     sites = db.session.scalars(select(Site).order_by(Site.active.desc(), Site.name)).all()
-    return render_template("sites/index.html", sites=sites, open_counts=open_counts())
+    return render_template("sites/index.html", sites=sites, open_counts=open_counts(db.session))
 
 
 @bp.route("/sites/new", methods=["GET", "POST"])
@@ -102,12 +69,9 @@ def edit(site_id: int):
                     active=site.active, limit_reader=site.limit_reader or "",
                     limit_site=site.limit_site or "")
     if form.validate_on_submit():
-        origins = form.lines("origins")
         try:
-            if not origins:
-                raise SiteError({"origins": "at least one origin (https://example.org) is "
-                                            "required"})
-            apply_changes(site, name=form.name.data, origins=origins,
+            # An empty list can't get here: the form requires the field.
+            apply_changes(site, name=form.name.data, origins=form.lines("origins"),
                           notify_emails=form.lines("notify_emails"),
                           default_lang=form.default_lang.data, active=bool(form.active.data),
                           limit_reader=form.limit_reader.data or "",
@@ -126,13 +90,11 @@ def edit(site_id: int):
 @admin_required
 def show(site_id: int):
     site = _site_or_404(site_id)
-    since_day = (utcnow() - timedelta(days=CHECK_DAYS - 1)).strftime("%Y-%m-%d")
-    counters = totals(db.session, site.id, since_day)
     return render_template(
         "sites/show.html", site=site, embed=embed_code(site), sri=integrity(),
-        recent=recent_reports(site), days=CHECK_DAYS,
-        bots=[(label, counters.get(name, 0)) for name, label in BOT_COUNTERS],
-        open_count=open_counts().get(site.id, 0), defaults=_defaults(),
+        recent=recent_reports(db.session, site.id), days=CHECK_DAYS,
+        bots=turned_away(db.session, site.id),
+        open_count=open_counts(db.session).get(site.id, 0), defaults=_defaults(),
     )
 
 
