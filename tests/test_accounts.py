@@ -469,3 +469,13 @@ def test_throttling_is_shared_through_redis(app, editor, app_config):
     assert login(first, EDITOR, PASSWORD).status_code == 429
     with other_app.app_context():
         db.engine.dispose()
+
+
+def test_field_errors_are_tied_to_their_inputs(app, editor):
+    c = logged_in(app, EDITOR)
+    resp = c.post("/account/password", data={"csrf_token": page_token(c, "/account/password"),
+                                             "current": PASSWORD, "new": "short",
+                                             "confirm": "short"})
+    html = resp.get_data(as_text=True)
+    assert 'aria-describedby="new-hint new-error"' in html and 'aria-invalid="true"' in html
+    assert '<div id="new-error"><p class="error">The new password must be at least' in html
