@@ -99,6 +99,17 @@ def run(db_url: str, port: int, mails: int, backlog: int) -> None:
         took = time.perf_counter() - started
         print(f"  collect a backlog of {backlog} new corrections into {written} mail: "
               f"{took:.2f} s")
+        from service.mail.sender import run_once
+
+        run_once(db.session)
+        rounds = []
+        for _ in range(20):
+            started = time.perf_counter()
+            run_once(db.session)
+            rounds.append(time.perf_counter() - started)
+        rounds.sort()
+        print(f"  an idle sender round over {backlog} corrections: median "
+              f"{rounds[len(rounds) // 2] * 1000:.1f} ms")
         db.session.remove()
         db.engine.dispose()
 
