@@ -143,6 +143,7 @@ def test_daily_digest_at_the_editors_hour(app, client, factory, site, smtp):
     assert digest.subject == "Errata daily digest: 2 new corrections"
     assert "alpha-fixed" in digest.text and "beta-fixed" in digest.text
     assert "News Example" in digest.html and "08:00 UTC" in digest.text
+    assert "/unsubscribe/notifications/" in digest.header("List-Unsubscribe")
 
     run_sender(app, now=next_day + timedelta(minutes=30))  # same day: nothing more
     assert len(smtp.inbox.to("daily@news.example")) == 1
@@ -159,3 +160,39 @@ def test_a_huge_batch_lists_the_first_ones_and_counts_the_rest(app, client, site
         assert "…and 5 more in the queue." in part
     with app.app_context():
         assert all(c.notified_at for c in db.session.scalars(select(Correction)))
+
+
+def test_stop_these_mails_link_for_a_site_address_and_an_editor(app, client, factory, site,
+                                                                 smtp):
+    factory.editor("now@news.example", sites=[site])
+    report_words(client, site, ["one"])
+    run_sender(app)
+    for address in (DESK, "now@news.example"):
+        [mail] = smtp.inbox.to(address)
+        header = mail.header("List-Unsubscribe")
+        assert header and "/unsubscribe/notifications/" in header
+        assert mail.header("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click"
+        path = next(u for u in mail.links() if "/unsubscribe/notifications/" in u)
+        path = path.removeprefix("http://errata.test")
+        page = client.get(path)
+        assert page.status_code == 200
+        assert "Stop notification mail to" in page.get_data(as_text=True)
+        done = client.post(path)
+        assert done.status_code == 200
+        assert "Notification mail stopped" in done.get_data(as_text=True)
+
+    with app.app_context():
+        from service.models import Site
+
+        assert db.session.get(Site, site.id).notify_emails == []
+        editor = db.session.scalar(select(Editor).where(Editor.email == "now@news.example"))
+        assert editor.notify_mode == "off"
+    report_words(client, site, ["two"])
+    run_sender(app, now=utcnow() + timedelta(minutes=11))
+    assert len(smtp.inbox.messages) == 2
+
+
+def test_a_broken_stop_link_gets_a_sentence(client):
+    resp = client.post("/unsubscribe/notifications/not-a-token")
+    assert resp.status_code == 400
+    assert "This unsubscribe link is not valid" in resp.get_data(as_text=True)

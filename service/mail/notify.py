@@ -18,8 +18,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from service.mail.messages import absolute, enqueue, render
+from service.mail.messages import absolute, enqueue, link, render
 from service.mail.settings import setting
+from service.mail.tokens import notify_stop_token
 from service.models import OPEN_STATUSES, Correction, Editor, MailCursor, Site
 
 IMMEDIATE = "immediate"
@@ -35,6 +36,29 @@ class SiteSection:
     more: int
     open_count: int
     queue_url: str
+
+
+def stop_url(recipient: str, site_id: int | None) -> str:
+    return link("mail.stop_notifications", token=notify_stop_token(recipient, site_id))
+
+
+def stop_notifications(session: Session, email: str, site_id: int | None) -> list[str]:
+    """One click from a notification mail: no more of them for this address. An editor's
+    own choice becomes "off" (they can turn it back on in their settings); an address on
+    the site's notification list is taken off it. Returns what was done, as sentences."""
+    address = email.strip().lower()
+    done: list[str] = []
+    editor = session.scalar(select(Editor).where(func.lower(Editor.email) == address))
+    if editor is not None and editor.notify_mode != "off":
+        editor.notify_mode = "off"
+        done.append("Your Errata settings now say: never mail me about new reports.")
+    sites = ([session.get(Site, site_id)] if site_id is not None
+             else list(session.scalars(select(Site))))
+    for site in sites:
+        if site is not None and address in [a.strip().lower() for a in site.notify_emails]:
+            site.notify_emails = [a for a in site.notify_emails if a.strip().lower() != address]
+            done.append(f"The address is no longer on {site.name}'s notification list.")
+    return done
 
 
 def correction_url(correction: Correction) -> str:
@@ -136,6 +160,7 @@ def collect_new(session: Session, now: datetime) -> int:
             for recipient in recipients:
                 message = render("new_corrections", recipient, site=site, section=section,
                                  count=len(news), correction_url=correction_url,
+                                 unsubscribe_url=stop_url(recipient, site_id),
                                  settings_url=absolute("/account/settings"))
                 enqueue(session, message, due=now)
                 _advance(session, recipient, site_id, IMMEDIATE, now, pending[-1].id)
@@ -188,6 +213,7 @@ def collect_digests(session: Session, now: datetime) -> int:
             message = render("digest", recipient, editor=editor, sections=sections,
                              count=sum(len(s.items) + s.more for s in sections),
                              correction_url=correction_url,
+                             unsubscribe_url=stop_url(recipient, None),
                              settings_url=absolute("/account/settings"))
             enqueue(session, message, due=now)
             written += 1

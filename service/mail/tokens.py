@@ -39,6 +39,24 @@ def read_unsubscribe_token(token: str) -> str | None:
     return email if isinstance(email, str) and "@" in email else None
 
 
+def notify_stop_token(email: str, site_id: int | None) -> str:
+    """For editors' notification mail: stop it for this address (``site_id``: the site the
+    mail was about; None for a digest). Never expires either."""
+    return URLSafeSerializer(_secret(), salt="errata.notify-stop").dumps(
+        {"e": email.strip().lower(), "s": site_id})
+
+
+def read_notify_stop_token(token: str) -> tuple[str, int | None] | None:
+    try:
+        data = URLSafeSerializer(_secret(), salt="errata.notify-stop").loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or "@" not in str(data.get("e", "")):
+        return None
+    site_id = data.get("s")
+    return str(data["e"]), site_id if isinstance(site_id, int) else None
+
+
 def _fingerprint(password_hash: str) -> str:
     digest = hmac.new(_secret().encode(), password_hash.encode(), hashlib.sha256)
     return digest.hexdigest()[:20]

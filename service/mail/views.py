@@ -12,10 +12,15 @@ from wtforms import SelectChoice
 from service.accounts.access import admin_required
 from service.accounts.core import AccountError, set_password
 from service.extensions import csrf, db, limiter
-from service.mail import readers, sender
+from service.mail import notify, readers, sender
 from service.mail.accounts import invite_editor, queue_invitation, queue_password_reset
 from service.mail.forms import InviteForm, ResetRequestForm, SetPasswordForm
-from service.mail.tokens import TokenProblem, read_account_token, read_unsubscribe_token
+from service.mail.tokens import (
+    TokenProblem,
+    read_account_token,
+    read_notify_stop_token,
+    read_unsubscribe_token,
+)
 from service.models import Editor, OutboxMail, Site, utcnow
 
 bp = Blueprint("mail", __name__)
@@ -52,6 +57,25 @@ def unsubscribe(token: str):
         return render_template("mail_pages/unsubscribed.html", address=mask(address),
                                count=count)
     return render_template("mail_pages/unsubscribe.html", address=mask(address))
+
+
+@bp.route("/unsubscribe/notifications/<token>", methods=["GET", "POST"])
+@csrf.exempt  # as above: the token is the credential, and mail clients POST here
+def stop_notifications(token: str):
+    decoded = read_notify_stop_token(token)
+    if decoded is None:
+        return render_template("mail_pages/link_problem.html",
+                               problem="This unsubscribe link is not valid; it may have been "
+                                       "cut off. Copy the whole link from the mail."), 400
+    address, site_id = decoded
+    site = db.session.get(Site, site_id) if site_id is not None else None
+    if request.method == "POST":
+        done = notify.stop_notifications(db.session, address, site_id)
+        db.session.commit()
+        return render_template("mail_pages/notifications_stopped.html", address=mask(address),
+                               done=done)
+    return render_template("mail_pages/stop_notifications.html", address=mask(address),
+                           site=site)
 
 
 # -- editors: invitation and password reset ----------------------------------------------------
