@@ -91,6 +91,21 @@ def test_a_rejected_recipient_does_not_block_the_others(app, client, site, smtp)
     assert "550" in failed.last_error and "No such mailbox" in failed.last_error
 
 
+def test_an_unsendable_address_fails_alone_and_an_idn_domain_is_delivered(
+        app, client, site, smtp):
+    readers = readers_fixed(app, client, site, 2)
+    for address in ("читатель@почта.рф", "reader@почта.рф"):
+        resp = post_report(client, site.key, exact="ошибка", prefix="это ", suffix=" тут",
+                           notify=True, email=address)
+    set_status(app, resp.get_json()["correction"], "fixed", EDITOR)
+    tally = run_sender(app)
+    assert tally.sent == 3 and tally.failed == 1
+    assert {m.to for m in smtp.inbox.messages} == readers | {"reader@xn--80a1acny.xn--p1ai"}
+    [failed] = [r for r in outbox_rows(app) if r.status == "failed"]
+    assert failed.recipient == "читатель@почта.рф"
+    assert "not ASCII" in failed.last_error
+
+
 def test_failures_back_off_then_fail_and_show_in_the_outbox(app, client, site, smtp, factory):
     smtp.stop()
     post_report(client, site.key)

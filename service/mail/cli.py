@@ -66,6 +66,9 @@ def send(loop: bool, interval: float) -> None:
             # The database may be restarting; the outbox is still there next round.
             db.session.rollback()
             log.exception("mail sender: database error; trying again")
+        except Exception:  # noqa: BLE001 - a bug must not stop mail for everyone; it is logged
+            db.session.rollback()
+            log.exception("mail sender: unexpected error; trying again next round")
         finally:
             db.session.remove()
         sender.STOP.wait(interval)

@@ -118,7 +118,15 @@ def _close(conn) -> None:
 
 # -- building ---------------------------------------------------------------------------------
 
+class UnsendableAddress(ValueError):
+    """An address this mailer can't put on the wire; that mail fails, the others go."""
+
+
 def build(job: Job) -> Message:
+    if not job.recipient.rpartition("@")[0].isascii():
+        # "reader@почта.рф" is fine (Flask-Mail turns the domain into IDNA), but a mailbox
+        # name in another script needs SMTPUTF8, which Flask-Mail cannot send.
+        raise UnsendableAddress("the part before @ is not ASCII; Flask-Mail can't send to it")
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     headers = {k: v for k, v in job.headers.items() if not k.startswith("X-Errata-")}
     reply_to = headers.pop("Reply-To", None)
@@ -233,9 +241,9 @@ def _classify(exc: Exception) -> tuple[bool, bool]:
         return bool(codes) and all(code >= 500 for code in codes), False
     if isinstance(exc, smtplib.SMTPResponseException):
         return exc.smtp_code >= 500, exc.smtp_code in (421,)
-    if isinstance(exc, BadHeaderError):
-        return True, False
-    return False, True  # disconnected, refused, timed out: try again later
+    if isinstance(exc, BadHeaderError | UnsendableAddress | UnicodeError):
+        return True, False  # this mail can't be sent as it is; the connection is fine
+    return False, True  # disconnected, refused, timed out, or unknown: try again later
 
 
 def _text(value) -> str:
@@ -277,7 +285,7 @@ def _send_batch(session: Session, token: str, jobs: list[Job], tally: Tally) -> 
                     return
             try:
                 conn.send(build(job))
-            except (OSError, smtplib.SMTPException, BadHeaderError) as exc:
+            except Exception as exc:  # noqa: BLE001 - one bad mail must not stop the others
                 permanent, broken = _classify(exc)
                 values = _failure_values(job.attempts, _describe(exc), permanent)
                 _update_claimed(session, job.id, token, **values)
