@@ -1,6 +1,7 @@
 /* Errata editor UI: small shared behaviour. Pages work without it.
    - [data-copy="#id"] buttons copy the text of the element #id to the clipboard.
-   - forms or buttons with [data-confirm="question"] ask before submitting.
+   - forms or buttons with [data-confirm="question"] ask before submitting; a checkbox with
+     [data-confirm-uncheck="question"] asks only when it was ticked and is now unticked.
    No inline scripts anywhere (the CSP forbids them), so everything hooks in here. */
 (function () {
   "use strict";
@@ -52,6 +53,12 @@
     var submitter = event.submitter;
     var question = (submitter && submitter.getAttribute("data-confirm")) ||
       form.getAttribute("data-confirm");
+    var boxes = form.querySelectorAll("input[type=checkbox][data-confirm-uncheck]");
+    for (var i = 0; !question && i < boxes.length; i++) {
+      if (boxes[i].defaultChecked && !boxes[i].checked) {
+        question = boxes[i].getAttribute("data-confirm-uncheck");
+      }
+    }
     if (question && !window.confirm(question)) event.preventDefault();
   });
 

@@ -85,3 +85,35 @@ def test_layout_fits_a_320px_screen_and_logout_works(page, live, admin):
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url("**/login")
     assert "You are logged out." in page.locator("main").inner_text()
+
+
+def test_deactivating_someone_asks_first(page, live, admin):
+    from service.accounts.core import create_editor
+    from service.models import Editor
+
+    with live.app.app_context():
+        ed = create_editor(db.session, "ed@news.example", password=PASSWORD, display_name="Ed")
+        db.session.commit()
+        ed_id = ed.id
+    log_in(page, live, next=f"/people/{ed_id}")
+    page.wait_for_url(f"**/people/{ed_id}")
+    page.get_by_label("Active (can log in)").uncheck()
+    questions = []
+
+    def answer(dialog, accept):
+        questions.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda d: answer(d, False))
+    page.get_by_role("button", name="Save changes").click()
+    assert questions == ["Deactivate ed@news.example? They are logged out at once."]
+    assert page.url.endswith(f"/people/{ed_id}")  # nothing sent
+    with live.app.app_context():
+        assert db.session.get(Editor, ed_id).active is True
+        db.session.remove()
+    page.once("dialog", lambda d: answer(d, True))
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url("**/people")
+    assert "deactivated" in page.locator("main").inner_text()
+    with live.app.app_context():
+        assert db.session.get(Editor, ed_id).active is False
