@@ -58,11 +58,13 @@ def hostile(live):
                       url=f"{ORIGIN}/api/{i}?q={payload[:50]}")
         resp = post_report(client, key, **fields)
         assert resp.status_code < 500, resp.get_data(as_text=True)
-    # Raw rows, bypassing bleach: every payload in every stored field.
+    # Raw rows, bypassing bleach: every payload in every stored field. (PostgreSQL text can't
+    # hold NUL at all, so those few characters are spelled out rather than dropped.)
+    raw = [p.replace("\x00", "\\0") for p in PAYLOADS]
     now = utcnow()
     with live.app.app_context():
-        for i, payload in enumerate(PAYLOADS):
-            text = lambda k, i=i: PAYLOADS[(i + k) % n]  # noqa: E731
+        for i, payload in enumerate(raw):
+            text = lambda k, i=i: raw[(i + k) % n]  # noqa: E731
             cid = db.session.execute(insert(Correction).returning(Correction.id), dict(
                 site_id=site_id, url=f"{ORIGIN}/raw/{i}", title=text(1)[:300],
                 exact=payload[:500], prefix=text(2)[:256], suffix=text(3)[:256],
