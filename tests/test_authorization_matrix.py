@@ -49,6 +49,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/invite/<token>"): PUBLIC,
     ("GET", "/unsubscribe/<token>"): PUBLIC,
     ("POST", "/unsubscribe/<token>"): PUBLIC,
+    ("GET", "/unsubscribe/notifications/<token>"): PUBLIC,
+    ("POST", "/unsubscribe/notifications/<token>"): PUBLIC,
     ("GET", "/account/password"): SIGNED_IN,
     ("POST", "/account/password"): SIGNED_IN,
     ("GET", "/account/settings"): SIGNED_IN,
