@@ -211,7 +211,11 @@ class TcpProxy:
             except OSError:
                 client.close()
                 continue
-            with self._lock:
+            with self._lock:  # atomic with cut(): a connection made meanwhile is not kept
+                if self.down:
+                    client.close()
+                    upstream.close()
+                    continue
                 self._sockets.update((client, upstream))
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
@@ -239,8 +243,8 @@ class TcpProxy:
         s.close()
 
     def cut(self) -> None:
-        self.down = True
         with self._lock:
+            self.down = True
             live = list(self._sockets)
         for s in live:
             self._drop(s)

@@ -165,9 +165,9 @@ def test_database_down_for_a_moment_answers_503_and_recovers(app, site, _schema,
                 while not stop.is_set():
                     i = next(counter)
                     body = report(site.key, page=i % 20, spot=i % 3, token=f"{run}-{i}")
-                    started = time.monotonic()  # when sent: what the database state was
+                    started = time.monotonic()
                     status, answer = send(server.port, body, reader=f"10.9.{i % 250}.1")
-                    results.append((started, status, answer, body))
+                    results.append((started, status, answer, body, time.monotonic()))
 
             threads = [threading.Thread(target=reader_loop) for _ in range(8)]
             for t in threads:
@@ -187,8 +187,9 @@ def test_database_down_for_a_moment_answers_503_and_recovers(app, site, _schema,
     finally:
         proxy.close()
     assert health == 200
-    # Every report sent while the database was away was answered 503.
-    during = Tally(r[1] for r in results if cut_at < r[0] < restored_at)
+    # Every report sent and answered while the database was away was answered 503. (One
+    # sent during the outage but served after it, from gunicorn's backlog, may be stored.)
+    during = Tally(r[1] for r in results if cut_at < r[0] and r[4] < restored_at)
     assert during[503] >= 1 and set(during) == {503}, during
     unavailable = [r for r in results if r[1] == 503]
     assert all(r[2]["_retry_after"].isdigit() for r in unavailable)
