@@ -111,6 +111,10 @@ def test_cafe_in_two_unicode_forms_is_one_quote(client, app, site):
     assert resp.get_json()["status"] == "grouped"
 
 
+def test_internationalised_domain_is_fine(client, app, site):
+    assert post_report(client, site.key, email="reader@почта.рф", notify=True).status_code == 201
+
+
 def test_email_is_kept_only_when_the_reader_asked_to_be_notified(client, app, site):
     post_report(client, site.key, email="reader@example.org", notify=False)
     post_report(client, site.key, email="Reader@Example.org", notify=True)
@@ -137,6 +141,8 @@ def test_email_is_kept_only_when_the_reader_asked_to_be_notified(client, app, si
         ({"suggestion": "s" * 501}, "suggestion", "must be at most 500 characters (got 501)"),
         ({"comment": "c" * 2001}, "comment", "must be at most 2000 characters (got 2001)"),
         ({"email": "not an address"}, "email", "is not a valid email address"),
+        ({"email": "читатель@почта.рф", "notify": True}, "email",
+         "must use Latin letters before the @ for us to write to it"),
         ({"email": "a@" + "b" * 260 + ".org"}, "email",
          "must be at most 254 characters (got 266)"),
         ({"notify": True}, "email", "is needed to tell you when the error is fixed"),

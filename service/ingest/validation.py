@@ -151,6 +151,11 @@ def parse_report(data: dict[str, Any]) -> ReportInput:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError:
             errors["email"] = "is not a valid email address"
+        else:
+            # Our mail goes out through Flask-Mail, which cannot address a non-ASCII mailbox
+            # name (SMTPUTF8): say so now rather than accept a promise we cannot keep.
+            if not email.rsplit("@", 1)[0].isascii():
+                errors["email"] = "must use Latin letters before the @ for us to write to it"
     if notify and not email and "email" not in errors:
         errors["email"] = "is needed to tell you when the error is fixed"
 
