@@ -306,3 +306,21 @@ def test_healthz_reports_the_database(client):
     resp = client.get("/healthz")
     assert resp.status_code == 200
     assert resp.get_json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("ru", "Этот сайт не подключён к Errata."),
+    ("ru-RU", "Этот сайт не подключён к Errata."),
+    ("en-GB", "This site is not registered with Errata."),
+    ("de", "This site is not registered with Errata."),  # no German yet: English
+])
+def test_the_readers_message_is_in_the_page_language(client, lang, expected):
+    resp = post_report(client, "no-such-site", lang=lang)
+    assert resp.status_code == 404
+    assert resp.get_json()["message"] == expected
+
+
+def test_russian_validation_message_still_names_fields_for_developers(client, site):
+    body = post_report(client, site.key, lang="ru", exact="").get_json()
+    assert body["message"] == "Некоторые поля сообщения заполнены неверно."
+    assert body["fields"] == {"exact": "is required"}

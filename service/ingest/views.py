@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from service import counters
 from service.extensions import db
 from service.ingest import blocks, limits
+from service.ingest.messages import message
 from service.ingest.reports import submit_report
 from service.ingest.sitecache import get_site
 from service.ingest.urls import BadURL, origin_of
@@ -31,9 +32,10 @@ PREFLIGHT_MAX_AGE = "86400"
 DB_RETRY_AFTER = "5"
 
 
-def error(status: int, code: str, message: str, fields: dict[str, str] | None = None,
+def error(status: int, code: str, fields: dict[str, str] | None = None,
           headers: dict[str, str] | None = None) -> Response:
-    body: dict[str, object] = {"error": code, "message": message}
+    """A JSON error: ``message`` is one sentence for the reader, in the page's language."""
+    body: dict[str, object] = {"error": code, "message": message(code, g.get("report_lang"))}
     if fields:
         body["fields"] = fields
     resp = jsonify(body)
@@ -83,17 +85,19 @@ def preflight() -> Response:
 @bp.post("/api/v1/reports")
 def create_report() -> Response:
     if request.mimetype not in ACCEPTED_TYPES:
-        return error(415, "unsupported_media_type",
-                     "Send the report as JSON (text/plain or application/json).")
+        return error(415, "unsupported_media_type")
     if request.content_length is not None and request.content_length > MAX_BODY:
-        return error(413, "too_large", f"A report must be at most {MAX_BODY // 1024} KiB.")
+        return error(413, "too_large", {"body": f"must be at most {MAX_BODY // 1024} KiB"})
     raw = request.stream.read(MAX_BODY + 1)
     if len(raw) > MAX_BODY:
-        return error(413, "too_large", f"A report must be at most {MAX_BODY // 1024} KiB.")
+        return error(413, "too_large", {"body": f"must be at most {MAX_BODY // 1024} KiB"})
     try:
-        data = parse_report(decode_body(raw))
+        body = decode_body(raw)
+        if isinstance(body.get("lang"), str):
+            g.report_lang = body["lang"]
+        data = parse_report(body)
     except ValidationFailed as exc:
-        return error(400, "invalid", "Some fields of the report are not valid.", exc.fields)
+        return error(400, "invalid", exc.fields)
 
     try:
         with writer_turn():
@@ -101,8 +105,7 @@ def create_report() -> Response:
     except (OperationalError, DBAPIError):
         db.session.rollback()
         log.exception("database unavailable during ingest")
-        return error(503, "unavailable", "The service is busy; the report will be sent again.",
-                     headers={"Retry-After": DB_RETRY_AFTER})
+        return error(503, "unavailable", headers={"Retry-After": DB_RETRY_AFTER})
 
 
 def _store(data) -> Response:
@@ -111,18 +114,15 @@ def _store(data) -> Response:
     site = get_site(db.session, data.site)
     if site is None or not site.active:
         db.session.rollback()
-        return error(404, "unknown_site", "This site is not registered with Errata.",
-                     {"site": "is not a known, active site key"})
+        return error(404, "unknown_site", {"site": "is not a known, active site key"})
     origin = _request_origin()
     if origin is None or not site.allows_origin(origin):
         db.session.rollback()
         return error(403, "origin_not_allowed",
-                     "Reports for this site are not accepted from this page's address.",
                      {"origin": f"{origin or 'missing'} is not an allowed origin of this site"})
     if not site.allows_origin(data.page_origin):
         db.session.rollback()
         return error(403, "origin_not_allowed",
-                     "Reports for this site are not accepted from this page's address.",
                      {"url": f"{data.page_origin} is not an allowed origin of this site"})
 
     hashed = ip_hash()
@@ -146,9 +146,7 @@ def _store(data) -> Response:
     if breach:
         counters.bump(db.session, site.id, "rate_limited")
         db.session.commit()
-        return error(429, "rate_limited",
-                     "Too many reports from you right now; please try again later.",
-                     headers={"Retry-After": str(breach.retry_after)})
+        return error(429, "rate_limited", headers={"Retry-After": str(breach.retry_after)})
 
     outcome = submit_report(db.session, site.id, data, origin=origin, ip_hash=hashed,
                             user_agent=_user_agent())
