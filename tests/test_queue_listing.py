@@ -151,6 +151,9 @@ def test_search_treats_like_wildcards_as_text(ctx, world):
     ({"q": "x" * 201}, "too long"),
     ({"after": "garbage"}, "damaged"),
     ({"after": "99999999999999999999999_1"}, "damaged"),
+    ({"site": "2147483648"}, "site number"),
+    ({"after": "1_2147483648"}, "damaged"),
+    ({"sort": "most", "after": "2147483648_1"}, "damaged"),
 ])
 def test_bad_filters_say_what_is_wrong(args, message):
     with pytest.raises(FilterError, match=message):

@@ -351,3 +351,22 @@ def test_fixing_queues_the_thank_you_in_the_same_transaction(client, world):
     post(client, f"/queue/{c_id}/status", {"action": "reopen"}, page="/queue")
     post(client, f"/queue/{c_id}/status", {"action": "fixed"}, page="/queue")
     assert recipients() == ["reader@example.org"]
+
+
+def test_numbers_beyond_the_id_column_are_not_found_not_500(client, world):
+    """PostgreSQL refuses to compare an INTEGER with 2**31; that must never become a 500."""
+    big = 2**31
+    client = signed_in(client, "admin@news.example")
+    assert client.get(f"/queue/{big}").status_code == 404
+    assert client.get(f"/queue?site={big}").status_code == 400
+    assert client.get(f"/queue?after=1_{big}").status_code == 400
+    c_id = cid(world[0].id)
+    resp = post(client, f"/queue/{big}/status", {"action": "fixed"}, page="/queue")
+    assert resp.status_code == 404
+    resp = post(client, f"/queue/{c_id}/block", {"kind": "ip", "report_id": big}, page="/queue")
+    assert resp.status_code == 404
+    resp = post(client, f"/queue/{c_id}/assign", {"assignee": str(big)}, page="/queue")
+    assert resp.status_code == 400
+    resp = post(client, "/queue/bulk", {"action": "fixed", "ids": [big]}, page="/queue")
+    assert resp.status_code == 302
+    assert status_of(c_id) == "new"

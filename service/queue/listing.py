@@ -40,6 +40,13 @@ SORTS = {
     "oldest": (Correction.first_reported_at, False),
 }
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Ids and counts are 32-bit INTEGER columns; PostgreSQL refuses to compare them with larger
+# numbers (an error, not "no rows"), so numbers from the URL are checked first.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+def fits_int(n: int) -> bool:
+    return INT_MIN <= n <= INT_MAX
 
 
 class FilterError(ValueError):
@@ -80,7 +87,9 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     try:
         site = int(site_raw) if site_raw else None
     except ValueError:
-        raise FilterError("The site filter must be a site number.") from None
+        site = INT_MAX + 1
+    if site is not None and not fits_int(site):
+        raise FilterError("The site filter must be a site number.")
     kind = (args.get("kind") or "").strip()
     if kind and kind not in KINDS:
         raise FilterError(f"There is no kind called “{kind}”.")
@@ -115,6 +124,8 @@ def decode_cursor(sort: str, cursor: str) -> tuple[object, int]:
         key_int, row_id = int(raw_key), int(raw_id)
     except ValueError:
         raise FilterError("That page link is damaged; start again from the first page.") from None
+    if not fits_int(row_id) or (sort == "most" and not fits_int(key_int)):
+        raise FilterError("That page link is damaged; start again from the first page.")
     if sort == "most":
         return key_int, row_id
     try:

@@ -21,7 +21,13 @@ from service.queue import actions
 from service.queue.actions import ActionError
 from service.queue.diff import word_diff
 from service.queue.forms import AssignForm, BlockForm, BulkForm, NoteForm, StatusForm
-from service.queue.listing import FilterError, list_corrections, open_counts, parse_filters
+from service.queue.listing import (
+    FilterError,
+    fits_int,
+    list_corrections,
+    open_counts,
+    parse_filters,
+)
 
 bp = Blueprint("queue", __name__)
 
@@ -103,7 +109,7 @@ def _back(default: str) -> str:
 
 def _correction_or_404(correction_id: int) -> Correction:
     """Another site's correction is "not found", not "forbidden": its existence is private."""
-    correction = db.session.get(Correction, correction_id)
+    correction = db.session.get(Correction, correction_id) if fits_int(correction_id) else None
     if correction is None or not can_see(current_user, correction):
         abort(404, "There is no correction with that number among your sites.")
     return correction
@@ -129,9 +135,10 @@ def _assignee(value: str, site_ids: set[int]) -> Editor | None:
     if value == "me":
         return current_user._get_current_object()
     try:
-        editor = db.session.get(Editor, int(value))
+        editor_id = int(value)
     except ValueError:
-        editor = None
+        editor_id = None
+    editor = db.session.get(Editor, editor_id) if editor_id and fits_int(editor_id) else None
     if editor is None or editor not in _assignable(site_ids):
         raise ActionError("That person can't take corrections of this site.")
     return editor
@@ -230,6 +237,8 @@ def bulk():
     if not form.validate():
         abort(400, _form_errors(form))
     back = _back(url_for("queue.index"))
+    # Numbers no correction can have are ignored like ids of other sites.
+    form.ids.data = [i for i in form.ids.data or [] if fits_int(i)]
     if not form.ids.data:
         flash("Select at least one correction first.", "warning")
         return redirect(back)
@@ -259,7 +268,8 @@ def block(correction_id: int):
     if not form.validate():
         abort(400, _form_errors(form))
     report = db.session.scalar(select(Report).where(
-        Report.id == form.report_id.data, Report.correction_id == correction.id))
+        Report.id == form.report_id.data, Report.correction_id == correction.id)) \
+        if fits_int(form.report_id.data) else None
     if report is None:
         abort(404, "That report is not part of this correction.")
     try:
