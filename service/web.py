@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from service.extensions import db, login_manager
 from service.models import Editor
@@ -18,7 +19,21 @@ CSP = (
 )
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in every route, capped at the largest id a column can hold.
+
+    PostgreSQL's ``integer`` stops at 2**31 - 1; a larger id in a URL would make the lookup
+    itself fail (a 500) instead of finding nothing. Capped, it is a 404 at routing.
+    """
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's signature
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> None:
+    # Before any blueprint is registered: routes pick their converter when added.
+    app.url_map.converters["int"] = RowIdConverter
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please log in to see this page."
     login_manager.login_message_category = "info"
