@@ -30,6 +30,9 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# bench/queue.py would shadow the standard library's queue module (which the database pools
+# import later) while this folder is first on the import path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 BIN = Path(sys.executable).parent
 ORIGIN = "https://news.example"
 SITE_KEY = "bench"
@@ -158,7 +161,7 @@ def bench_backend(name: str, url: str, args, load) -> dict[str, object]:
     env = prepare_database(url, instance)
     real_port, bare_port = free_port(), free_port()
     real = gunicorn("service:create_app()", real_port, env, ROOT)
-    bare = gunicorn("bare_app:app", bare_port, dict(os.environ), ROOT / "bench")
+    bare = gunicorn("bench.bare_app:app", bare_port, dict(os.environ), ROOT)
     try:
         wait_for(real_port, "/healthz")
         wait_for(bare_port, "/")
