@@ -106,6 +106,17 @@ def truncate_all(app) -> None:
 
 
 @pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on a free 127.0.0.1 port, recording what it receives."""
+    from tests.mail_support import SMTPServer
+
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def app_config() -> dict[str, Any]:
     """Override in a test module (or parametrize) to change the app's configuration."""
     return {}

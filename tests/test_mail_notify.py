@@ -10,17 +10,9 @@ from sqlalchemy import select
 from service.extensions import db
 from service.models import Correction, Editor, utcnow
 from tests.conftest import post_report
-from tests.mail_support import SMTPServer, run_sender
+from tests.mail_support import run_sender
 
 DESK = "desk@news.example"
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -20,17 +20,9 @@ from service.extensions import db
 from service.mail.messages import enqueue, render
 from service.models import Editor, Report, utcnow
 from tests.conftest import csrf_token, login, page_token, post_report
-from tests.mail_support import ROOT, SENDER_CMD, SMTPServer, free_port, run_sender, sender_env
+from tests.mail_support import ROOT, SENDER_CMD, free_port, run_sender, sender_env
 
 ADMIN = "admin@news.example"
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -10,17 +10,9 @@ from sqlalchemy import select
 from service.extensions import db
 from service.models import Report, utcnow
 from tests.conftest import post_report
-from tests.mail_support import SMTPServer, outbox_rows, run_sender, set_status
+from tests.mail_support import outbox_rows, run_sender, set_status
 
 EDITOR = "editor@news.example"
-
-
-@pytest.fixture
-def smtp():
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
