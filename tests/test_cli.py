@@ -111,3 +111,22 @@ def test_database_errors_are_explained(tmp_path):
     assert result.exit_code != 0
     assert "errata db upgrade" in result.output
     assert "Traceback" not in result.output
+
+
+def test_site_keys_never_start_like_an_option():
+    from service.sites.core import new_key
+
+    keys = [new_key() for _ in range(2000)]
+    assert all(k[0].isalnum() for k in keys)
+    assert len(set(keys)) == len(keys)
+
+
+def test_site_edit_works_with_any_key(app, runner, factory):
+    site = factory.site()
+    with app.app_context():
+        from service.models import Site as SiteRow
+
+        db.session.get(SiteRow, site.id).key = "-dash-first"
+        db.session.commit()
+    result = runner.invoke(args=["site", "edit", "--name", "Renamed", "--", "-dash-first"])
+    assert result.exit_code == 0, result.output

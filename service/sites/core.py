@@ -25,7 +25,15 @@ class SiteError(ValueError):
 
 
 def new_key() -> str:
-    return secrets.token_urlsafe(12)
+    """A random, URL-safe site key that starts with a letter or digit.
+
+    A key starting with "-" would read as an option on the command line
+    (`errata site edit -Xy…`), so those are drawn again.
+    """
+    while True:
+        key = secrets.token_urlsafe(12)
+        if key[0].isalnum():
+            return key
 
 
 def clean_origins(values: Iterable[str]) -> list[str]:
