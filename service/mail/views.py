@@ -43,14 +43,18 @@ def mask(address: str) -> str:
 
 # -- readers: unsubscribe ----------------------------------------------------------------------
 
+def _broken_unsubscribe_link():
+    return render_template("mail_pages/link_problem.html",
+                           problem="This unsubscribe link is not valid; it may have been "
+                                   "cut off. Copy the whole link from the mail."), 400
+
+
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 @csrf.exempt  # the signed token is the credential; mail clients POST here (RFC 8058)
 def unsubscribe(token: str):
     address = read_unsubscribe_token(token)
     if address is None:
-        return render_template("mail_pages/link_problem.html",
-                               problem="This unsubscribe link is not valid; it may have been "
-                                       "cut off. Copy the whole link from the mail."), 400
+        return _broken_unsubscribe_link()
     if request.method == "POST":
         count = readers.unsubscribe(db.session, address)
         db.session.commit()
@@ -64,9 +68,7 @@ def unsubscribe(token: str):
 def stop_notifications(token: str):
     decoded = read_notify_stop_token(token)
     if decoded is None:
-        return render_template("mail_pages/link_problem.html",
-                               problem="This unsubscribe link is not valid; it may have been "
-                                       "cut off. Copy the whole link from the mail."), 400
+        return _broken_unsubscribe_link()
     address, site_id = decoded
     site = db.session.get(Site, site_id) if site_id is not None else None
     if request.method == "POST":
