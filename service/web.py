@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, redirect, render_template, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from service.extensions import db, login_manager
+from service.extensions import db, limiter, login_manager
 from service.models import Editor
 
 # No inline script or style, nothing from another origin. The snippet's own files are
@@ -31,9 +32,29 @@ class RowIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class EditorSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, for the editors' pages only.
+
+    The public API (``/api/``, ``/healthz``) is called by readers' browsers on other sites:
+    it neither reads nor sets a cookie, so no session is opened there at all.
+    """
+
+    def open_session(self, app, request):  # noqa: ANN001 - Flask's signature
+        if request.path.startswith(COOKIELESS_PATHS):
+            return self.null_session_class()
+        return super().open_session(app, request)
+
+
+COOKIELESS_PATHS = ("/api/", "/healthz")
+
+
 def init_app(app: Flask) -> None:
     # Before any blueprint is registered: routes pick their converter when added.
     app.url_map.converters["int"] = RowIdConverter
+    app.session_interface = EditorSessions()
+    # Ingest counts its own limits (service/ingest/limits.py): Flask-Limiter's per-request
+    # hook has nothing to check there, and skipping it keeps the hot path short.
+    limiter.request_filter(lambda: request.blueprint == "ingest")
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please log in to see this page."
     login_manager.login_message_category = "info"

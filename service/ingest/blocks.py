@@ -44,7 +44,10 @@ class _Snapshot:
 
 def _snapshot() -> _Snapshot:
     # Kept on the app rather than the module, so each app (each test) has its own copy.
-    return current_app.extensions.setdefault("errata_blocks", _Snapshot())
+    snap = current_app.extensions.get("errata_blocks")
+    if snap is None:
+        snap = current_app.extensions.setdefault("errata_blocks", _Snapshot())
+    return snap
 
 
 def _reload(session: Session, snap: _Snapshot) -> None:
