@@ -73,15 +73,25 @@ def best_match(candidates: Iterable[Any], exact: str, prefix: str, suffix: str) 
     return matches[0]
 
 
-def lock_page(session: Session, site_id: int, url: str) -> None:
-    """Serialise grouping on one page so concurrent readers can't open two corrections.
+def lock_pages(session: Session, pages: list[tuple[int, str]]) -> None:
+    """Serialise grouping on these (site id, URL) pages so concurrent readers can't open two
+    corrections for one spot.
 
-    PostgreSQL: a transaction-scoped advisory lock on (site, url). SQLite: the transaction
-    was begun with BEGIN IMMEDIATE (see ``service._tune_sqlite``), which already holds the
+    PostgreSQL: a transaction-scoped advisory lock per page, taken in one statement and in
+    key order, so two batches that share pages can't deadlock. SQLite: the transaction was
+    begun with BEGIN IMMEDIATE (see ``service._tune_sqlite``), which already holds the
     database's write lock.
     """
-    if session.get_bind().dialect.name != "postgresql":
+    if not pages or session.get_bind().dialect.name != "postgresql":
         return
+    keys = sorted({_page_key(site_id, url) for site_id, url in pages})
+    session.execute(
+        text("SELECT count(pg_advisory_xact_lock(k)) FROM "
+             "(SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY 1) AS page_keys"),
+        {"keys": keys},
+    )
+
+
+def _page_key(site_id: int, url: str) -> int:
     digest = hashlib.blake2b(f"{site_id}\n{url}".encode(), digest_size=8).digest()
-    key = int.from_bytes(digest, "big", signed=True)
-    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    return int.from_bytes(digest, "big", signed=True)

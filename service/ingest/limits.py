@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask import current_app
-from limits import parse_many
-from limits.storage import MemoryStorage
+from limits import RateLimitItem, parse_many
+from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
 from service.extensions import limiter
@@ -37,7 +37,11 @@ class _Fallback:
 
 
 def _fallback() -> _Fallback:
-    return current_app.extensions.setdefault("errata_limits_fallback", _Fallback())
+    ext = current_app.extensions
+    fallback = ext.get("errata_limits_fallback")
+    if fallback is None:  # not setdefault(.., _Fallback()): that would build one every call
+        fallback = ext.setdefault("errata_limits_fallback", _Fallback())
+    return fallback
 
 
 @dataclass(frozen=True)
@@ -68,30 +72,99 @@ def _parsed(spec: str):
     return tuple(parse_many(spec))
 
 
-def check(site: SiteInfo, ip_hash: str) -> Breach | None:
-    """Count this report against every limit; the first one exceeded, if any."""
+# Counts every limit of every report in a batch in one round trip: INCRBY each key (setting
+# its expiry when the window starts, as the ``limits`` library's fixed window does), and stop
+# at a report's first exceeded limit, so a refused report does not use up its later limits.
+# KEYS: the keys, report by report. ARGV: how many limits each report has, then (expiry,
+# amount) per key. Returns, per report, 0 when allowed or the 1-based place of the breached limit,
+# then that key's time to live.
+_BATCH_SCRIPT = """
+local n_reports = tonumber(ARGV[1])
+local arg, key = 2 + n_reports, 1
+local out = {}
+for r = 1, n_reports do
+  local n = tonumber(ARGV[1 + r])
+  local breached, ttl = 0, 0
+  for i = 1, n do
+    if breached == 0 then
+      local expiry, amount = tonumber(ARGV[arg]), tonumber(ARGV[arg + 1])
+      local current = redis.call("incrby", KEYS[key], 1)
+      if current == 1 then redis.call("expire", KEYS[key], expiry) end
+      if current > amount then
+        breached, ttl = i, redis.call("ttl", KEYS[key])
+      end
+    end
+    arg, key = arg + 2, key + 1
+  end
+  out[#out + 1] = breached
+  out[#out + 1] = ttl
+end
+return out
+"""
+
+
+Limits = list[tuple[str, RateLimitItem, tuple[str, str, str]]]
+
+
+def _items(site: SiteInfo, ip_hash: str) -> Limits:
+    """(scope, parsed limit, identifiers) for one report, in the order they are checked."""
     # Site keys, not row ids: ids repeat across installations that share one Redis.
     keys = {"reader": f"{site.key}:{ip_hash}", "site": site.key, "ip": ip_hash}
-    fallback = _fallback()
-    for scope, spec, key in limits_for(site):
-        for item in _parsed(spec):
-            strategy = _strategy(fallback)
-            try:
-                allowed = strategy.hit(item, "errata-ingest", scope, keys[key])
-            except Exception:  # noqa: BLE001 - any storage failure: keep taking reports
-                log.warning("rate-limit storage unreachable; using per-process limits for %ss",
-                            RETRY_BACKEND_AFTER, exc_info=True)
-                fallback.down_until = time.monotonic() + RETRY_BACKEND_AFTER
-                strategy = fallback.limiter
-                allowed = strategy.hit(item, "errata-ingest", scope, keys[key])
-            if not allowed:
-                try:
-                    reset = strategy.get_window_stats(
-                        item, "errata-ingest", scope, keys[key]).reset_time
-                except Exception:  # noqa: BLE001 - storage gone between the two calls
-                    reset = time.time() + item.get_expiry()
-                return Breach(retry_after=max(1, int(reset - time.time()) + 1), scope=scope)
+    return [(scope, item, ("errata-ingest", scope, keys[key]))
+            for scope, spec, key in limits_for(site) for item in _parsed(spec)]
+
+
+def _check_one_by_one(strategy: RateLimiter, items: Limits) -> Breach | None:
+    for scope, item, ident in items:
+        if not strategy.hit(item, *ident):
+            reset = strategy.get_window_stats(item, *ident).reset_time
+            return Breach(retry_after=max(1, int(reset - time.time()) + 1), scope=scope)
     return None
+
+
+def _check_in_redis(storage: RedisStorage, batch: list[Limits]) -> list[Breach | None]:
+    script = current_app.extensions.get("errata_limits_script")
+    if script is None:
+        script = storage.get_connection().register_script(_BATCH_SCRIPT)
+        current_app.extensions["errata_limits_script"] = script
+    keys = [storage.prefixed_key(item.key_for(*ident)) for items in batch
+            for _, item, ident in items]
+    args: list[int] = [len(batch), *(len(items) for items in batch)]
+    for items in batch:
+        for _, item, _ in items:
+            args += [item.get_expiry(), item.amount]
+    answer = script(keys=keys, args=args)
+    out: list[Breach | None] = []
+    for items, breached, ttl in zip(batch, answer[::2], answer[1::2], strict=True):
+        if breached:
+            out.append(Breach(retry_after=max(1, int(ttl) + 1), scope=items[breached - 1][0]))
+        else:
+            out.append(None)
+    return out
+
+
+def check_many(reports: list[tuple[SiteInfo, str]]) -> list[Breach | None]:
+    """Count each (site, IP hash) report against every limit, in order; for each report the
+    first limit it exceeded, or None. One round trip to Redis for the whole list."""
+    batch = [_items(site, ip_hash) for site, ip_hash in reports]
+    fallback = _fallback()
+    strategy = _strategy(fallback)
+    try:
+        if type(strategy) is FixedWindowRateLimiter and type(strategy.storage) is RedisStorage:
+            return _check_in_redis(strategy.storage, batch)
+        return [_check_one_by_one(strategy, items) for items in batch]
+    except Exception:  # noqa: BLE001 - any storage failure: keep taking reports
+        if strategy is fallback.limiter:
+            raise
+        log.warning("rate-limit storage unreachable; using per-process limits for %ss",
+                    RETRY_BACKEND_AFTER, exc_info=True)
+        fallback.down_until = time.monotonic() + RETRY_BACKEND_AFTER
+        return [_check_one_by_one(fallback.limiter, items) for items in batch]
+
+
+def check(site: SiteInfo, ip_hash: str) -> Breach | None:
+    """Count one report against every limit; the first one exceeded, if any."""
+    return check_many([(site, ip_hash)])[0]
 
 
 def valid_limit(spec: str) -> bool:

@@ -1,7 +1,8 @@
 """``POST /api/v1/reports`` (the snippet's endpoint) and ``GET /healthz``.
 
 The view only parses the request and answers; the work is in plain functions
-(``validation.parse_report``, ``reports.submit_report``, ``limits.check``).
+(``validation.parse_report``, ``batch.group_commit``, ``reports.submit_reports``,
+``limits.check_many``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from service import counters
 from service.extensions import db
 from service.ingest import blocks, limits
+from service.ingest.batch import Job, group_commit
 from service.ingest.messages import message
-from service.ingest.reports import submit_report
+from service.ingest.reports import Pending
 from service.ingest.sitecache import get_site
 from service.ingest.urls import BadURL, origin_of
 from service.ingest.validation import MAX_BODY, ValidationFailed, decode_body, parse_report
@@ -100,63 +102,55 @@ def create_report() -> Response:
         return error(400, "invalid", exc.fields)
 
     try:
-        with writer_turn():
-            return _store(data)
+        return _accept(data)
     except (OperationalError, DBAPIError):
         db.session.rollback()
         log.exception("database unavailable during ingest")
         return error(503, "unavailable", headers={"Retry-After": DB_RETRY_AFTER})
 
 
-def _store(data) -> Response:
-    # On SQLite this transaction takes the write lock at BEGIN (see service._tune_sqlite).
-    db.session.connection(execution_options={"immediate": True})
+def _accept(data) -> Response:
     site = get_site(db.session, data.site)
     if site is None or not site.active:
-        db.session.rollback()
         return error(404, "unknown_site", {"site": "is not a known, active site key"})
     origin = _request_origin()
     if origin is None or not site.allows_origin(origin):
-        db.session.rollback()
         return error(403, "origin_not_allowed",
                      {"origin": f"{origin or 'missing'} is not an allowed origin of this site"})
     if not site.allows_origin(data.page_origin):
-        db.session.rollback()
         return error(403, "origin_not_allowed",
                      {"url": f"{data.page_origin} is not an allowed origin of this site"})
 
     hashed = ip_hash()
-    if blocks.is_blocked(db.session, site.id, hashed, origin):
-        # Like the bots below: a blocked reader is told nothing, and nothing is kept.
-        counters.bump(db.session, site.id, "blocked")
-        db.session.commit()
-        return _json(202, {"status": "accepted"})
-
     min_elapsed = current_app.config["ERRATA_MIN_ELAPSED_MS"]
-    bot = "honeypot" if data.hp else None
-    if bot is None and data.elapsed_ms is not None and data.elapsed_ms < min_elapsed:
-        bot = "too_fast"
-    if bot:
+    discard = None
+    if blocks.is_blocked(db.session, site.id, hashed, origin):
+        discard = "blocked"  # like the bots below: told nothing, and nothing is kept
+    elif data.hp:
+        discard = "honeypot"
+    elif data.elapsed_ms is not None and data.elapsed_ms < min_elapsed:
+        discard = "too_fast"
+    if discard:
         # Answered like a success so a bot learns nothing; only counted.
-        counters.bump(db.session, site.id, bot)
-        db.session.commit()
+        with writer_turn():
+            counters.bump(db.session, site.id, discard)
+            db.session.commit()
         return _json(202, {"status": "accepted"})
-
-    breach = limits.check(site, hashed)
-    if breach:
-        counters.bump(db.session, site.id, "rate_limited")
-        db.session.commit()
-        return error(429, "rate_limited", headers={"Retry-After": str(breach.retry_after)})
-
-    outcome = submit_report(db.session, site.id, data, origin=origin, ip_hash=hashed,
-                            user_agent=_user_agent())
+    # The site and block lookups may have read the database: end that read before the
+    # report joins a batch, whose transaction must begin fresh (BEGIN IMMEDIATE on SQLite).
     db.session.commit()
-    body: dict[str, object] = {"id": outcome.report_id, "correction": outcome.correction_id}
-    if outcome.created:
+
+    pending = Pending(site_id=site.id, data=data, origin=origin, ip_hash=hashed,
+                      user_agent=_user_agent())
+    result = group_commit().submit(Job(site=site, pending=pending))
+    if isinstance(result, limits.Breach):
+        return error(429, "rate_limited", headers={"Retry-After": str(result.retry_after)})
+    body: dict[str, object] = {"id": result.report_id, "correction": result.correction_id}
+    if result.created:
         body["status"] = "new"
     else:
-        body.update(status="grouped", count=outcome.count)
-    return _json(201 if outcome.created else 200, body)
+        body.update(status="grouped", count=result.count)
+    return _json(201 if result.created else 200, body)
 
 
 def _user_agent() -> str | None:

@@ -5,7 +5,7 @@ steps (up to 100 ms) before trying again; under a burst of reports from several 
 workers that sleeping, not the writing, is what readers wait for. Writers here queue on a
 thread lock and an ``flock`` on a file beside the database instead, which wake the next
 writer the moment the previous one commits. PostgreSQL needs none of this: it has real row
-locks and the advisory lock in ``grouping.lock_page``.
+locks and the advisory locks of ``grouping.lock_pages``.
 """
 
 from __future__ import annotations

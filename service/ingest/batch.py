@@ -1,0 +1,158 @@
+"""Group commit: reports arriving together are stored together, in one transaction.
+
+A report is acknowledged only once it is committed, and a commit (with its lock, its
+round trips and its write to disk) costs far more than the rows in it. So concurrent
+requests of one process don't each open a transaction: the first to arrive becomes the
+*leader* and stores every report waiting at that moment in one batch: one rate-limit round
+trip, one transaction, a handful of statements (``reports.submit_reports``). The others
+wait; when the batch is committed each gets its own outcome, and the first report that
+arrived meanwhile is woken to lead the next batch. No thread of its own, no timer: a lone
+report is stored at once, in a batch of one.
+
+Grouping stays exact: a batch holds the page locks (``grouping.lock_pages``) and reports in
+one batch are grouped in arrival order, so a repeat can join a correction opened a moment
+earlier in the same batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from service import counters
+from service.extensions import db
+from service.ingest import limits
+from service.ingest.reports import Outcome, Pending, submit_reports
+from service.ingest.sitecache import SiteInfo
+from service.ingest.writer import writer_turn
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 64
+
+
+@dataclass(eq=False)
+class Job:
+    """One report waiting to be stored, and then what became of it."""
+
+    site: SiteInfo
+    pending: Pending
+    result: Outcome | limits.Breach | None = None
+    error: BaseException | None = None
+    lead: bool = False  # woken to lead the next batch, not with a result
+    wake: threading.Event = field(default_factory=threading.Event)
+
+
+class GroupCommit:
+    """Leader/follower batching of reports within one process (one per app)."""
+
+    def __init__(self, max_batch: int = MAX_BATCH) -> None:
+        self.max_batch = max_batch
+        self._lock = threading.Lock()
+        self._waiting: list[Job] = []
+        self._leading = False
+
+    @property
+    def leading(self) -> bool:
+        """Whether a batch is being stored right now."""
+        return self._leading
+
+    @property
+    def waiting(self) -> int:
+        """Reports waiting for the batch after the one being stored."""
+        return len(self._waiting)
+
+    def submit(self, job: Job) -> Outcome | limits.Breach:
+        """Store ``job``'s report (or refuse it for a rate limit); raises what storing raised."""
+        with self._lock:
+            self._waiting.append(job)
+            lead = not self._leading
+            self._leading = True
+        if not lead:
+            job.wake.wait()
+        if lead or job.lead:
+            self._lead()
+        if job.error is not None:
+            raise job.error
+        assert job.result is not None
+        return job.result
+
+    def _lead(self) -> None:
+        with self._lock:
+            batch = self._waiting[: self.max_batch]
+            del self._waiting[: self.max_batch]
+        try:
+            store_batch(batch)
+        except BaseException as exc:  # noqa: BLE001 - every waiting reader must get an answer
+            for job in batch:
+                if job.result is None and job.error is None:
+                    job.error = exc
+        finally:
+            with self._lock:
+                successor = self._waiting[0] if self._waiting else None
+                if successor is None:
+                    self._leading = False
+            if successor is not None:
+                successor.lead = True
+                successor.wake.set()
+            for job in batch:
+                job.wake.set()
+
+
+def group_commit() -> GroupCommit:
+    ext = current_app.extensions
+    gc = ext.get("errata_group_commit")
+    if gc is None:
+        gc = ext.setdefault("errata_group_commit", GroupCommit())
+    return gc
+
+
+def store_batch(batch: list[Job]) -> None:
+    """Count the batch against the rate limits, then store what passed, in one transaction.
+
+    When the transaction fails for a reason other than the database being unreachable, the
+    reports are stored again one at a time, so one report the database refuses can't cost
+    the others their place.
+    """
+    breaches = limits.check_many([(job.site, job.pending.ip_hash) for job in batch])
+    try:
+        _write(batch, breaches)
+    except DBAPIError as exc:
+        if isinstance(exc, OperationalError) or len(batch) == 1:
+            raise
+        log.warning("a batch of %d reports failed; storing them one by one", len(batch),
+                    exc_info=True)
+        for job, breach in zip(batch, breaches, strict=True):
+            try:
+                _write([job], [breach])
+            except BaseException as one:  # noqa: BLE001 - this reader is told; others go on
+                job.error = one
+
+
+def _write(batch: list[Job], breaches: list[limits.Breach | None]) -> None:
+    session = db.session
+    with writer_turn():
+        try:
+            # On SQLite this transaction takes the write lock at BEGIN (service._tune_sqlite).
+            session.connection(execution_options={"immediate": True})
+            refused = Counter(job.site.id for job, breach in zip(batch, breaches, strict=True)
+                              if breach is not None)
+            for site_id, n in refused.items():
+                counters.bump(session, site_id, "rate_limited", by=n)
+            accepted = [job for job, breach in zip(batch, breaches, strict=True)
+                        if breach is None]
+            outcomes = submit_reports(session, [job.pending for job in accepted])
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    for job, breach in zip(batch, breaches, strict=True):
+        if breach is not None:
+            job.result = breach
+    for job, outcome in zip(accepted, outcomes, strict=True):
+        job.result = outcome

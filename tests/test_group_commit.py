@@ -1,0 +1,176 @@
+"""Group commit: reports that arrive together are stored in one transaction, and nothing
+about a report's answer changes because it shared a batch.
+
+``batch.store_batch`` is driven directly for the cases that need a batch of a known shape;
+the HTTP tests hold the database's write lock from another connection so the reports that
+arrive meanwhile queue up, as they do under load.
+"""
+
+import threading
+import time
+import uuid
+from collections import Counter as Tally
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from service.extensions import db, limiter
+from service.ingest import limits
+from service.ingest.batch import Job, group_commit, store_batch
+from service.ingest.reports import Outcome, Pending
+from service.ingest.sitecache import get_site
+from service.ingest.validation import parse_report
+from service.models import Correction, Report, Site, Status
+from tests.conftest import ORIGIN, post_report, report_body
+from tests.test_rate_limits import REDIS, needs_redis
+
+OTHER_SPOT = {"exact": "Makei", "prefix": "Foreign Minister Vladimir ",
+              "suffix": " said on Tuesday."}
+
+
+def job(app, site, ip_hash="reader-1", **fields) -> Job:
+    with app.app_context():
+        info = get_site(db.session, site.key)
+    data = parse_report(report_body(site.key, **fields))
+    return Job(site=info, pending=Pending(site_id=site.id, data=data, origin=ORIGIN,
+                                          ip_hash=ip_hash, user_agent="test"))
+
+
+def store(app, jobs: list[Job]) -> list:
+    with app.app_context():
+        store_batch(jobs)
+        db.session.remove()
+    return [j.error or j.result for j in jobs]
+
+
+def test_a_repeat_joins_a_correction_opened_earlier_in_the_same_batch(app, factory):
+    site = factory.site()
+    first, *rest = store(app, [
+        job(app, site, suggestion=""),
+        job(app, site, exact="Ministry collegiums", prefix="The joint meeting of the Foreign ",
+            suggestion="collegia"),
+        job(app, site, comment="cheap pills https://a.example https://b.example"),
+        job(app, site, suggestion="", **OTHER_SPOT),
+    ])
+    repeat, spam, other = rest
+    assert (first.created, first.count) == (True, 1)
+    assert (repeat.created, repeat.correction_id, repeat.count) == \
+        (False, first.correction_id, 2)
+    assert spam.created and spam.status == Status.SPAM.value
+    assert other.created and other.correction_id not in (first.correction_id,
+                                                         spam.correction_id)
+    with app.app_context():
+        grouped = db.session.get(Correction, first.correction_id)
+        # The first reader suggested nothing; the second reader's suggestion fills it.
+        assert (grouped.report_count, grouped.suggestion) == (2, "collegia")
+        assert db.session.scalar(select(func.count()).select_from(Report)) == 4
+
+
+def test_a_later_batch_joins_stored_corrections_and_fills_an_empty_suggestion(app, factory):
+    site = factory.site()
+    first, other = store(app, [job(app, site), job(app, site, suggestion="", **OTHER_SPOT)])
+    again, other_again, new = store(app, [
+        job(app, site, suggestion="something else"),
+        job(app, site, suggestion="Makey", **OTHER_SPOT),
+        job(app, site, exact="Tuesday", prefix="said on ", suffix="."),
+    ])
+    assert (again.correction_id, again.count, again.created) == (first.correction_id, 2, False)
+    assert (other_again.correction_id, other_again.count) == (other.correction_id, 2)
+    assert new.created
+    with app.app_context():
+        kept = db.session.get(Correction, first.correction_id)
+        filled = db.session.get(Correction, other.correction_id)
+        # A suggestion already there is kept; an empty one is filled by the later reader.
+        assert (kept.report_count, kept.suggestion) == (2, "collegia")
+        assert (filled.report_count, filled.suggestion) == (2, "Makey")
+        assert filled.last_reported_at >= filled.first_reported_at
+
+
+def test_a_report_the_database_refuses_does_not_cost_the_rest_of_its_batch(app, factory):
+    site, doomed = factory.site(), factory.site("Closing down")
+    jobs = [job(app, site), job(app, doomed, **OTHER_SPOT), job(app, site, **OTHER_SPOT)]
+    with app.app_context():  # the site is deleted between the lookup and the write
+        db.session.execute(delete(Site).where(Site.id == doomed.id))
+        db.session.commit()
+    kept, refused, also_kept = store(app, jobs)
+    assert isinstance(kept, Outcome) and isinstance(also_kept, Outcome)
+    assert isinstance(refused, Exception)
+    with app.app_context():
+        assert db.session.scalars(select(Report.site_id)).all() == [site.id, site.id]
+
+
+@pytest.mark.parametrize("storage", [
+    "memory://", pytest.param(REDIS, marks=needs_redis)])
+def test_limits_for_a_whole_batch_are_counted_in_order(app, factory, storage):
+    """Redis (one script for the batch) and memory (one key at a time) give the same answers,
+    and a refused report does not use up its later limits."""
+    app.config.update(RATELIMIT_STORAGE_URI=storage, ERRATA_LIMIT_READER="2/minute",
+                      ERRATA_LIMIT_SITE="100/hour", ERRATA_LIMIT_IP="3/hour")
+    sites = [factory.site(name) for name in ("One", "Two")]
+    with app.app_context():
+        limiter.init_app(app)  # the storage named above
+        assert limiter.limiter.storage.STORAGE_SCHEME[0] == storage.split(":")[0]
+        first, second = (get_site(db.session, s.key) for s in sites)
+        reader, other = uuid.uuid4().hex, uuid.uuid4().hex
+        answers = limits.check_many([
+            (first, reader), (first, reader), (first, reader),  # the third: 2 a minute
+            (second, reader),  # the IP's third: the refusal above did not count
+            (second, reader),  # the IP's fourth: over 3 an hour
+            (first, other),
+        ])
+    assert [a and a.scope for a in answers] == [None, None, "reader", None, "ip", None]
+    assert 1 <= answers[2].retry_after <= 61
+    assert 3000 <= answers[4].retry_after <= 3601
+
+
+@contextmanager
+def write_lock_held(app):
+    """Another connection holds the database's write lock until the block ends."""
+    with app.app_context():
+        conn = db.engine.connect()
+        try:
+            if conn.dialect.name == "sqlite":
+                conn = conn.execution_options(immediate=True)  # BEGIN IMMEDIATE
+                conn.begin()
+            else:
+                conn.begin()
+                conn.exec_driver_sql("LOCK TABLE reports IN EXCLUSIVE MODE")
+            yield
+        finally:
+            conn.rollback()
+            conn.close()
+
+
+def wait_until(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_reports_arriving_while_a_batch_is_stored_are_stored_together(app, factory):
+    site = factory.site()
+    with app.app_context():
+        gc = group_commit()
+    answers: list[int] = []
+
+    def reader(i: int) -> None:
+        resp = post_report(app.test_client(), site.key, exact=f"word{i}",
+                           prefix=f"sentence {i} with a ", suffix=" in it")
+        answers.append(resp.status_code)
+
+    with write_lock_held(app):
+        threads = [threading.Thread(target=reader, args=(i,)) for i in range(8)]
+        threads[0].start()
+        wait_until(lambda: gc.leading and gc.waiting == 0)  # the first took a batch of one
+        for t in threads[1:]:
+            t.start()
+        wait_until(lambda: gc.waiting == 7)
+    for t in threads:
+        t.join()
+    assert answers == [201] * 8
+    with app.app_context():
+        stamps = db.session.scalars(select(Report.created_at)).all()
+    # One transaction per batch, one timestamp per transaction: a batch of 1, then of 7.
+    assert sorted(Tally(stamps).values()) == [1, 7]
