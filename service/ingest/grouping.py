@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import text
@@ -26,6 +27,9 @@ GROUPABLE = (*OPEN_STATUSES, Status.REJECTED.value)
 _WS = re.compile(r"\s+")
 
 
+# A page's candidates are compared with every report of the page, so the same few strings
+# are folded again and again: the cache makes that a dictionary lookup.
+@lru_cache(maxsize=8192)
 def _fold(s: str) -> str:
     # Edge spaces are kept on purpose: they say whether a quote starts inside a word.
     return _WS.sub(" ", s.casefold())
