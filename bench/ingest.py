@@ -2,11 +2,13 @@
 
     .venv/bin/python bench/ingest.py [--seconds 10] [--rounds 3] [--postgres URL]
 
-Both are served by gunicorn with 2 sync workers on 127.0.0.1 and driven by the same load
-(wrk when installed, else a Python load generator). Rounds alternate bare/real so drift on
-a noisy machine hits both; the medians and the ratio real/bare are printed, for SQLite and,
-when reachable, PostgreSQL. Every check of the real app is on: validation, bleach, origin,
-rate limits (raised, not disabled, via ERRATA_LIMIT_*), grouping under lock, commit.
+Both are served by gunicorn with 2 workers (gthread, 8 threads each) on 127.0.0.1 and driven
+by the same load (wrk when installed, else a Python load generator; both open a connection
+per request, as readers' browsers and a proxy in front of gunicorn do). Rounds alternate
+bare/real so drift on a noisy machine hits both; the medians and the ratio real/bare are
+printed, for SQLite and, when reachable, PostgreSQL. Every check of the real app is on:
+validation, bleach, origin, rate limits (raised, not disabled, via ERRATA_LIMIT_*), grouping
+under lock, commit.
 """
 
 from __future__ import annotations
