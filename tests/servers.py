@@ -78,7 +78,10 @@ class Gunicorn:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
-                [GUNICORN, "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
+                # Threaded workers, as docs/deploy.md recommends: concurrent reports of a
+                # worker are stored in shared transactions (service/ingest/batch.py).
+                [GUNICORN, "-w", str(self.workers), "-k", "gthread", "--threads", "8",
+                 "-b", f"127.0.0.1:{self.port}",
                  "--log-level", "warning", "--timeout", "30", "--graceful-timeout", "5",
                  "service:create_app()"],
                 cwd=ROOT, env=self.env, start_new_session=True,
