@@ -98,10 +98,10 @@ def _init_database(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
-            _tune_sqlite(engine)
+            _tune_sqlite(engine, app.config["ERRATA_LOCK_TIMEOUT_SECONDS"])
 
 
-def _tune_sqlite(engine) -> None:
+def _tune_sqlite(engine, lock_timeout: float) -> None:
     """WAL, a busy timeout and real transactions for SQLite.
 
     pysqlite opens transactions lazily and never with BEGIN IMMEDIATE, so two writers could
@@ -115,7 +115,7 @@ def _tune_sqlite(engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()

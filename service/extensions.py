@@ -1,5 +1,6 @@
 """Flask extensions, created once at module level and attached in ``create_app``."""
 
+from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -16,3 +17,10 @@ mailer = Mail()
 # Ingest keys its limits by site + salted IP hash itself (service/ingest/limits.py); the
 # decorator-style limits elsewhere (login) key by remote address, which ProxyFix has resolved.
 limiter = Limiter(key_func=get_remote_address)
+
+
+@limiter.request_filter
+def _ingest_counts_its_own_limits() -> bool:
+    # Flask-Limiter's per-request hook has nothing to check on the ingest API, and skipping
+    # it keeps the hot path short. Registered once here: the limiter outlives every app.
+    return request.blueprint == "ingest"

@@ -8,7 +8,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from service.extensions import db, limiter, login_manager
+from service.extensions import db, login_manager
 from service.models import Editor
 
 # No inline script or style, nothing from another origin. The snippet's own files are
@@ -52,9 +52,6 @@ def init_app(app: Flask) -> None:
     # Before any blueprint is registered: routes pick their converter when added.
     app.url_map.converters["int"] = RowIdConverter
     app.session_interface = EditorSessions()
-    # Ingest counts its own limits (service/ingest/limits.py): Flask-Limiter's per-request
-    # hook has nothing to check there, and skipping it keeps the hot path short.
-    limiter.request_filter(lambda: request.blueprint == "ingest")
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please log in to see this page."
     login_manager.login_message_category = "info"

@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from flask import current_app
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from service import counters
@@ -34,6 +35,14 @@ from service.ingest.writer import writer_turn
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 64
+
+
+class StoreFailed(Exception):
+    """Storing the batch a report was in failed; ``__cause__`` is why."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(f"storing a batch of reports failed: {cause!r}")
+        self.database = isinstance(cause, DBAPIError)  # the database refused or is away
 
 
 @dataclass(eq=False)
@@ -68,7 +77,7 @@ class GroupCommit:
         return len(self._waiting)
 
     def submit(self, job: Job) -> Outcome | limits.Breach:
-        """Store ``job``'s report (or refuse it for a rate limit); raises what storing raised."""
+        """Store ``job``'s report (or refuse it for a rate limit). Raises ``StoreFailed``."""
         with self._lock:
             self._waiting.append(job)
             lead = not self._leading
@@ -78,7 +87,9 @@ class GroupCommit:
         if lead or job.lead:
             self._lead()
         if job.error is not None:
-            raise job.error
+            # A new exception per reader: the cause is shared by the whole batch, and raising
+            # one exception object in several threads at once would tangle its traceback.
+            raise StoreFailed(job.error) from job.error
         assert job.result is not None
         return job.result
 
@@ -88,10 +99,9 @@ class GroupCommit:
             del self._waiting[: self.max_batch]
         try:
             store_batch(batch)
-        except BaseException as exc:  # noqa: BLE001 - every waiting reader must get an answer
-            for job in batch:
-                if job.result is None and job.error is None:
-                    job.error = exc
+        except BaseException as exc:  # the thread is being stopped: answer the others first
+            _fail(batch, exc)
+            raise
         finally:
             with self._lock:
                 successor = self._waiting[0] if self._waiting else None
@@ -115,34 +125,67 @@ def group_commit() -> GroupCommit:
 def store_batch(batch: list[Job]) -> None:
     """Count the batch against the rate limits, then store what passed, in one transaction.
 
-    When the transaction fails for a reason other than the database being unreachable, the
-    reports are stored again one at a time, so one report the database refuses can't cost
-    the others their place.
+    A deadlock with another writer (PostgreSQL picks a victim) is retried once. When the
+    transaction fails for another reason than the database being unreachable, the reports
+    are stored again one at a time, so one report the database refuses can't cost the others
+    their place. Failures are left on the jobs (``Job.error``); nothing is raised.
     """
-    breaches = limits.check_many([(job.site, job.pending.ip_hash) for job in batch])
     try:
-        _write(batch, breaches)
+        breaches = limits.check_many([(job.site, job.pending.ip_hash) for job in batch])
+    except Exception as exc:  # noqa: BLE001 - even the per-process fallback failed
+        _fail(batch, exc)
+        return
+    try:
+        try:
+            _write(batch, breaches)
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != DEADLOCK:
+                raise
+            log.warning("a batch of %d reports was a deadlock victim; retrying", len(batch))
+            _write(batch, breaches)
     except DBAPIError as exc:
         if isinstance(exc, OperationalError) or len(batch) == 1:
-            raise
+            _fail(batch, exc)
+            return
         log.warning("a batch of %d reports failed; storing them one by one", len(batch),
                     exc_info=True)
         for job, breach in zip(batch, breaches, strict=True):
             try:
                 _write([job], [breach])
-            except BaseException as one:  # noqa: BLE001 - this reader is told; others go on
+            except OperationalError as gone:  # the database went away: don't wait on it again
+                _fail(batch, gone)
+                return
+            except Exception as one:  # noqa: BLE001 - this reader is told; the others go on
                 job.error = one
+    except Exception as exc:  # noqa: BLE001 - every waiting reader must get an answer
+        _fail(batch, exc)
+
+
+DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for deadlock_detected
+
+
+def _fail(batch: list[Job], exc: BaseException) -> None:
+    for job in batch:
+        if job.result is None and job.error is None:
+            job.error = exc
 
 
 def _write(batch: list[Job], breaches: list[limits.Breach | None]) -> None:
     session = db.session
     with writer_turn():
         try:
-            # On SQLite this transaction takes the write lock at BEGIN (service._tune_sqlite).
-            session.connection(execution_options={"immediate": True})
+            # On SQLite this transaction takes the write lock at BEGIN (service._tune_sqlite),
+            # waiting at most its busy timeout; PostgreSQL is given the same bound.
+            conn = session.connection(execution_options={"immediate": True})
+            if conn.dialect.name == "postgresql":
+                timeout = current_app.config["ERRATA_LOCK_TIMEOUT_SECONDS"]
+                session.execute(text("SELECT set_config('lock_timeout', :t, true)"),
+                                {"t": f"{int(timeout * 1000)}ms"})
+            # Rows are always taken in one order (sites, pages, corrections by id), so two
+            # batches can't each hold what the other waits for.
             refused = Counter(job.site.id for job, breach in zip(batch, breaches, strict=True)
                               if breach is not None)
-            for site_id, n in refused.items():
+            for site_id, n in sorted(refused.items()):
                 counters.bump(session, site_id, "rate_limited", by=n)
             accepted = [job for job, breach in zip(batch, breaches, strict=True)
                         if breach is None]

@@ -18,7 +18,7 @@ from functools import lru_cache
 from flask import current_app
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, RedisStorage
-from limits.strategies import FixedWindowRateLimiter, RateLimiter
+from limits.strategies import STRATEGIES, FixedWindowRateLimiter, RateLimiter
 
 from service.extensions import limiter
 from service.ingest.sitecache import SiteInfo
@@ -64,7 +64,15 @@ def _strategy(fallback: _Fallback) -> RateLimiter:
     if fallback.down_until and time.monotonic() < fallback.down_until:
         return fallback.limiter
     fallback.down_until = 0.0
-    return limiter.limiter
+    # Over Flask-Limiter's storage itself, not ``limiter.limiter``: that one switches to
+    # Flask-Limiter's own memory fallback when a login request found the storage down, and
+    # only switches back in a hook ingest skips. Ingest has its fallback and retry above.
+    ext = current_app.extensions
+    shared = ext.get("errata_limits_shared")
+    if shared is None or shared.storage is not limiter.storage:
+        name = current_app.config.get("RATELIMIT_STRATEGY") or "fixed-window"
+        shared = ext["errata_limits_shared"] = STRATEGIES[name](limiter.storage)
+    return shared
 
 
 @lru_cache(maxsize=256)

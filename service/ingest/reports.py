@@ -185,7 +185,7 @@ def submit_reports(session: Session, batch: Sequence[Pending]) -> list[Outcome]:
             dict(spot_id=spot.id, added=spot.added, now=now,
                  new_suggestion=spot.changes.get("suggestion", ""),
                  new_title=spot.changes.get("title", ""))
-            for spot in joined.values()])
+            for spot in sorted(joined.values(), key=lambda spot: spot.id)])
 
     report_ids = session.execute(
         _INSERT_REPORTS,

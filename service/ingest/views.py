@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from service import counters
 from service.extensions import db
 from service.ingest import blocks, limits
-from service.ingest.batch import Job, group_commit
+from service.ingest.batch import Job, StoreFailed, group_commit
 from service.ingest.messages import message
 from service.ingest.reports import Pending
 from service.ingest.sitecache import get_site
@@ -103,7 +103,9 @@ def create_report() -> Response:
 
     try:
         return _accept(data)
-    except (OperationalError, DBAPIError):
+    except (OperationalError, DBAPIError, StoreFailed) as exc:
+        if isinstance(exc, StoreFailed) and not exc.database:
+            raise  # a bug, not the database: a 500, with the cause in the log
         db.session.rollback()
         log.exception("database unavailable during ingest")
         return error(503, "unavailable", headers={"Retry-After": DB_RETRY_AFTER})
