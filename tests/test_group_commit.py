@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select
 
 from service.extensions import db, limiter
 from service.ingest import limits
-from service.ingest.batch import Job, group_commit, store_batch
+from service.ingest.batch import GroupCommit, Job, group_commit, store_batch
 from service.ingest.reports import Outcome, Pending
 from service.ingest.sitecache import get_site
 from service.ingest.validation import parse_report
@@ -126,9 +126,18 @@ def test_limits_for_a_whole_batch_are_counted_in_order(app, factory, storage):
 
 @contextmanager
 def write_lock_held(app):
-    """Another connection holds the database's write lock until the block ends."""
+    """Another connection holds the database's write lock until the block ends or the
+    function it yields is called."""
     with app.app_context():
         conn = db.engine.connect()
+        released = threading.Event()
+
+        def release() -> None:
+            if not released.is_set():
+                released.set()
+                conn.rollback()
+                conn.close()
+
         try:
             if conn.dialect.name == "sqlite":
                 conn = conn.execution_options(immediate=True)  # BEGIN IMMEDIATE
@@ -136,10 +145,9 @@ def write_lock_held(app):
             else:
                 conn.begin()
                 conn.exec_driver_sql("LOCK TABLE reports IN EXCLUSIVE MODE")
-            yield
+            yield release
         finally:
-            conn.rollback()
-            conn.close()
+            release()
 
 
 def wait_until(condition, timeout=10.0):
@@ -149,28 +157,58 @@ def wait_until(condition, timeout=10.0):
         time.sleep(0.01)
 
 
-def test_reports_arriving_while_a_batch_is_stored_are_stored_together(app, factory):
+def eight_readers_behind_a_held_lock(app, site, gc: GroupCommit, release) -> list:
+    """Eight readers send a report each while the write lock is held: the first leads a batch
+    of one and waits for the lock; the seven others queue behind it. ``release`` is called once
+    they have, and must end the lock; the answers, in the readers' order."""
+    answers: list = [None] * 8
+
+    def reader(i: int) -> None:
+        answers[i] = post_report(app.test_client(), site.key, exact=f"word{i}",
+                                 prefix=f"sentence {i} with a ", suffix=" in it")
+
+    threads = [threading.Thread(target=reader, args=(i,)) for i in range(8)]
+    threads[0].start()
+    wait_until(lambda: gc.leading and gc.waiting == 0)  # the first took a batch of one
+    for t in threads[1:]:
+        t.start()
+    wait_until(lambda: gc.waiting == 7)
+    release()
+    for t in threads:
+        t.join(timeout=60)
+        assert not t.is_alive(), "a reader is still waiting for an answer"
+    return answers
+
+
+@pytest.mark.parametrize(("max_batch", "batches"), [(64, [1, 7]), (3, [1, 1, 3, 3])])
+def test_reports_arriving_while_a_batch_is_stored_are_stored_together(
+        app, factory, max_batch, batches):
+    site = factory.site()
+    gc = app.extensions["errata_group_commit"] = GroupCommit(max_batch=max_batch)
+    with write_lock_held(app) as release:
+        answers = eight_readers_behind_a_held_lock(app, site, gc, release)
+    assert [a.status_code for a in answers] == [201] * 8
+    with app.app_context():
+        stamps = db.session.scalars(select(Report.created_at)).all()
+    # One transaction per batch, one timestamp per transaction; at most max_batch in each.
+    assert sorted(Tally(stamps).values()) == batches
+
+
+@pytest.mark.parametrize("app_config", [{"ERRATA_LOCK_TIMEOUT_SECONDS": 2}])
+def test_a_lock_held_too_long_gets_every_waiting_reader_a_503_and_then_ingest_goes_on(
+        app, factory):
     site = factory.site()
     with app.app_context():
         gc = group_commit()
-    answers: list[int] = []
-
-    def reader(i: int) -> None:
-        resp = post_report(app.test_client(), site.key, exact=f"word{i}",
-                           prefix=f"sentence {i} with a ", suffix=" in it")
-        answers.append(resp.status_code)
-
-    with write_lock_held(app):
-        threads = [threading.Thread(target=reader, args=(i,)) for i in range(8)]
-        threads[0].start()
-        wait_until(lambda: gc.leading and gc.waiting == 0)  # the first took a batch of one
-        for t in threads[1:]:
-            t.start()
-        wait_until(lambda: gc.waiting == 7)
-    for t in threads:
-        t.join()
-    assert answers == [201] * 8
+    with write_lock_held(app) as release:
+        # Released only after every reader has been answered (well past the lock timeout).
+        answers = eight_readers_behind_a_held_lock(app, site, gc, lambda: None)
+        release()
+    for resp in answers:
+        assert resp.status_code == 503
+        assert resp.headers["Retry-After"]
+        assert resp.get_json()["error"] == "unavailable"
+    assert (gc.leading, gc.waiting) == (False, 0)
+    assert post_report(app.test_client(), site.key).status_code == 201
     with app.app_context():
-        stamps = db.session.scalars(select(Report.created_at)).all()
-    # One transaction per batch, one timestamp per transaction: a batch of 1, then of 7.
-    assert sorted(Tally(stamps).values()) == [1, 7]
+        assert db.session.scalar(select(func.count()).select_from(Report)) == 1
