@@ -35,6 +35,7 @@ from service.ingest.writer import writer_turn
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 64
+DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for deadlock_detected
 
 
 class StoreFailed(Exception):
@@ -159,9 +160,6 @@ def store_batch(batch: list[Job]) -> None:
                 job.error = one
     except Exception as exc:  # noqa: BLE001 - every waiting reader must get an answer
         _fail(batch, exc)
-
-
-DEADLOCK = "40P01"  # PostgreSQL's SQLSTATE for deadlock_detected
 
 
 def _fail(batch: list[Job], exc: BaseException) -> None:
