@@ -1,6 +1,9 @@
 """Flask extensions, created once at module level and attached in ``create_app``."""
 
-from flask import request
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -24,3 +27,19 @@ def _ingest_counts_its_own_limits() -> bool:
     # Flask-Limiter's per-request hook has nothing to check on the ingest API, and skipping
     # it keeps the hot path short. Registered once here: the limiter outlives every app.
     return request.blueprint == "ingest"
+
+
+T = TypeVar("T")
+
+
+def app_state(name: str, make: Callable[[], T]) -> T:
+    """The current app's ``name`` object (a cache, a lock), made by ``make`` on first use.
+
+    Kept on the app rather than the module, so each app (each test) has its own. ``make``
+    runs only when the object is missing, not on every call as ``setdefault(name, make())``
+    would; if two threads race, both build one and the first stored wins.
+    """
+    state = current_app.extensions.get(name)
+    if state is None:
+        state = current_app.extensions.setdefault(name, make())
+    return state

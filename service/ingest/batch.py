@@ -26,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from service import counters
-from service.extensions import db
+from service.extensions import app_state, db
 from service.ingest import limits
 from service.ingest.reports import Outcome, Pending, submit_reports
 from service.ingest.sitecache import SiteInfo
@@ -116,11 +116,7 @@ class GroupCommit:
 
 
 def group_commit() -> GroupCommit:
-    ext = current_app.extensions
-    gc = ext.get("errata_group_commit")
-    if gc is None:
-        gc = ext.setdefault("errata_group_commit", GroupCommit())
-    return gc
+    return app_state("errata_group_commit", GroupCommit)
 
 
 def store_batch(batch: list[Job]) -> None:

@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.extensions import app_state
 from service.ingest.urls import BadURL, normalize_origin
 from service.models import Block, Editor, utcnow
 
@@ -43,11 +44,7 @@ class _Snapshot:
 
 
 def _snapshot() -> _Snapshot:
-    # Kept on the app rather than the module, so each app (each test) has its own copy.
-    snap = current_app.extensions.get("errata_blocks")
-    if snap is None:
-        snap = current_app.extensions.setdefault("errata_blocks", _Snapshot())
-    return snap
+    return app_state("errata_blocks", _Snapshot)
 
 
 def _reload(session: Session, snap: _Snapshot) -> None:

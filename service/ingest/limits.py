@@ -20,7 +20,7 @@ from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import STRATEGIES, FixedWindowRateLimiter, RateLimiter
 
-from service.extensions import limiter
+from service.extensions import app_state, limiter
 from service.ingest.sitecache import SiteInfo
 
 log = logging.getLogger(__name__)
@@ -37,11 +37,7 @@ class _Fallback:
 
 
 def _fallback() -> _Fallback:
-    ext = current_app.extensions
-    fallback = ext.get("errata_limits_fallback")
-    if fallback is None:  # not setdefault(.., _Fallback()): that would build one every call
-        fallback = ext.setdefault("errata_limits_fallback", _Fallback())
-    return fallback
+    return app_state("errata_limits_fallback", _Fallback)
 
 
 @dataclass(frozen=True)
@@ -131,10 +127,8 @@ def _check_one_by_one(strategy: RateLimiter, items: Limits) -> Breach | None:
 
 
 def _check_in_redis(storage: RedisStorage, batch: list[Limits]) -> list[Breach | None]:
-    script = current_app.extensions.get("errata_limits_script")
-    if script is None:
-        script = storage.get_connection().register_script(_BATCH_SCRIPT)
-        current_app.extensions["errata_limits_script"] = script
+    script = app_state("errata_limits_script",
+                       lambda: storage.get_connection().register_script(_BATCH_SCRIPT))
     keys = [storage.prefixed_key(item.key_for(*ident)) for items in batch
             for _, item, ident in items]
     args: list[int] = [len(batch), *(len(items) for items in batch)]
@@ -168,11 +162,6 @@ def check_many(reports: list[tuple[SiteInfo, str]]) -> list[Breach | None]:
                     RETRY_BACKEND_AFTER, exc_info=True)
         fallback.down_until = time.monotonic() + RETRY_BACKEND_AFTER
         return [_check_one_by_one(fallback.limiter, items) for items in batch]
-
-
-def check(site: SiteInfo, ip_hash: str) -> Breach | None:
-    """Count one report against every limit; the first one exceeded, if any."""
-    return check_many([(site, ip_hash)])[0]
 
 
 def valid_limit(spec: str) -> bool:

@@ -123,9 +123,8 @@ def submit_reports(session: Session, batch: Sequence[Pending]) -> list[Outcome]:
 
     A handful of statements for the whole batch (the page locks, the candidate query, one
     insert of the new corrections, one update of the joined ones, one insert of the
-    reports). The caller
-    commits. The pages are locked for the rest of the transaction, so two readers reporting
-    the same spot at once end up in one correction.
+    reports). The caller commits. The pages are locked for the rest of the transaction, so
+    two readers reporting the same spot at once end up in one correction.
     """
     if not batch:
         return []

@@ -16,9 +16,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import current_app
-
-from service.extensions import db
+from service.extensions import app_state, db
 
 
 class _Turn:
@@ -55,9 +53,6 @@ def writer_turn() -> Iterator[None]:
             engine.url.database == ":memory:":
         yield
         return
-    turn = current_app.extensions.get("errata_sqlite_turn")
-    if turn is None:
-        turn = current_app.extensions.setdefault(
-            "errata_sqlite_turn", _Turn(engine.url.database + ".writer-lock"))
+    turn = app_state("errata_sqlite_turn", lambda: _Turn(engine.url.database + ".writer-lock"))
     with turn():
         yield
