@@ -51,10 +51,13 @@
   };
   d.addEventListener('pointerdown', () => { last = pick(); }, { passive: true, capture: true });
   // On window, so it runs after the page's own handlers: defaultPrevented means "theirs".
+  // Our own <errata-ui> (e.target, retargeted) is not one of the page's fields: the open
+  // dialog handles its Ctrl+Enter itself, and a just-closed one may keep focus for a task.
   w.addEventListener('keydown', (e) => {
     let r;
     if ((e.ctrlKey || e.metaKey) && e.key == 'Enter' && !e.defaultPrevented && !e.isComposing &&
-        !editable(e.composedPath()[0]) && (r = pick()) !== 0) {
+        (e.target.localName == 'errata-ui' || !editable(e.composedPath()[0])) &&
+        (r = pick()) !== 0) {
       e.preventDefault();
       go(r);
     }

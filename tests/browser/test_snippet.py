@@ -237,6 +237,30 @@ def test_fields_editables_and_claimed_shortcuts_are_left_alone(live, pages, site
     assert page.locator("errata-ui mark").inner_text() == "Tuesday"
 
 
+def test_ctrl_enter_straight_after_closing_opens_the_next_report(live, pages, site, page):
+    """Focus may still sit on the closed dialog's button for a task; that is not a page field."""
+    page.goto(pages.url("article.html", site, root="article"))
+    page.wait_for_function("window.Errata")
+    select_text(page, "#inline", "Tuesday")
+    page.keyboard.press("Control+Enter")
+    send(page)
+    page.locator("errata-ui #m").get_by_text("Thank you").wait_for()
+    # Close, select the next error and press Ctrl+Enter in one task, before Chromium moves
+    # focus off the hidden button ("Close", focused after sending).
+    focused = page.evaluate("""([css, needle, nth]) => {
+        const root = document.querySelector('errata-ui').shadowRoot;
+        root.querySelector('dialog').close();
+        (SELECT)([css, needle, nth]);
+        const at = root.activeElement;
+        at.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', ctrlKey: true,
+                                                       bubbles: true, composed: true}));
+        return at.id;
+    }""".replace("SELECT", SELECT_JS), ["#rep", "Friday", 0])
+    assert focused == "x"
+    dialog(page).wait_for(state="visible")
+    assert page.locator("errata-ui mark").inner_text() == "Friday"
+
+
 def test_empty_selection_hints_and_too_long_one_offers_the_first_part(live, pages, site, page):
     page.goto(pages.url("article.html", site, root="article"))
     page.wait_for_function("window.Errata")
