@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from service.extensions import db
@@ -88,7 +89,7 @@ def test_filter_open_and_fix_by_keyboard(page, live, desk):
 
     # Back in the queue (default filter: open) it has gone, and the count went down.
     page.get_by_role("link", name="← Queue").click()
-    assert page.locator("[data-row]").count() == 2
+    expect(page.locator("[data-row]")).to_have_count(2)
     assert page.locator(".nav-count").first.inner_text().startswith("2")
 
 
@@ -100,8 +101,8 @@ def test_row_keys_and_bulk_selection(page, live, desk):
     page.keyboard.press("r")  # not an error, straight from the list
     page.locator(".flash").wait_for()
     assert "not an error" in page.locator(".flash").inner_text()
+    expect(rows).to_have_count(2)
     assert page.locator(f"#{first_id}").count() == 0
-    assert rows.count() == 2
 
     page.keyboard.press("j")
     page.keyboard.press("x")
@@ -112,7 +113,7 @@ def test_row_keys_and_bulk_selection(page, live, desk):
     page.get_by_role("button", name="Apply").click()
     page.locator(".flash").wait_for()
     assert "2 corrections marked as spam" in page.locator(".flash").inner_text()
-    assert rows.count() == 0
+    expect(rows).to_have_count(0)
     with live.app.app_context():
         statuses = sorted(db.session.scalars(select(Correction.status)))
         actions = sorted(db.session.scalars(select(Event.action)))
