@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -54,6 +55,18 @@ def walk(editor, filters, limit):
     raise AssertionError("pagination did not end")
 
 
+def pages_forward(editor, filters, limit):
+    """Every page from the first, as lists of ids, with each page's cursors."""
+    pages, after = [], ""
+    for _ in range(1000):
+        page = list_corrections(db.session, editor, replace(filters, after=after), limit=limit)
+        pages.append(page)
+        if not page.next_after:
+            return pages
+        after = page.next_after
+    raise AssertionError("pagination did not end")
+
+
 def me(email):
     return db.session.query(Editor).filter_by(email=email).one()
 
@@ -84,6 +97,46 @@ def test_pages_have_no_gaps_or_duplicates_even_with_tied_keys(ctx, world, sort, 
            "oldest": lambda c: (c.first_reported_at, c.id)}[sort]
     expected = sorted((rows[i] for i in seen), key=key, reverse=sort != "oldest")
     assert seen == [c.id for c in expected]
+
+
+@pytest.mark.parametrize("sort", ["last", "most", "oldest"])
+@pytest.mark.parametrize("status", ["open", "all"])
+def test_previous_page_gives_back_the_page_before(ctx, world, sort, status):
+    a, b, *_ = world
+    base = utcnow() - timedelta(days=1)
+    for i in range(40):
+        add(a.id if i % 3 else b.id, status=["new", "in_progress", "fixed"][i % 3],
+            when=base + timedelta(minutes=i % 4), count=1 + i % 2)
+    db.session.commit()
+    admin = me("admin@news.example")
+    filters = Filters(status=status, sort=sort)
+    for limit in (1, 6, 13):
+        forward = pages_forward(admin, filters, limit)
+        assert len(forward) > 1
+        assert forward[0].prev_before is None  # the first page has no previous one
+        for earlier, page in zip(forward, forward[1:], strict=False):
+            back = list_corrections(db.session, admin, replace(filters, before=page.prev_before),
+                                    limit=limit)
+            assert [c.id for c in back.rows] == [c.id for c in earlier.rows]
+            assert (back.prev_before, back.next_after) == (earlier.prev_before,
+                                                           earlier.next_after)
+
+
+def test_previous_page_of_a_page_that_moved_up_is_the_full_first_page(ctx, world):
+    """Rows resolved meanwhile: going back from page 2 shows a full first page, not a short
+    page that merely ends where page 2 began."""
+    a, *_ = world
+    base = utcnow() - timedelta(days=1)
+    made = [add(a.id, when=base + timedelta(minutes=i)) for i in range(12)]
+    db.session.commit()
+    admin = me("admin@news.example")
+    first, second = pages_forward(admin, Filters(), 5)[:2]
+    for c in first.rows[:3]:
+        c.status = "fixed"
+    db.session.commit()
+    back = list_corrections(db.session, admin, Filters(before=second.prev_before), limit=5)
+    assert back.prev_before is None
+    assert [c.id for c in back.rows] == [c.id for c in reversed(made) if c.status == "new"][:5]
 
 
 def test_default_is_open_newest_activity_first(ctx, world):
@@ -154,6 +207,8 @@ def test_search_treats_like_wildcards_as_text(ctx, world):
     ({"site": "2147483648"}, "site number"),
     ({"after": "1_2147483648"}, "damaged"),
     ({"sort": "most", "after": "2147483648_1"}, "damaged"),
+    ({"before": "garbage"}, "damaged"),
+    ({"after": "1_1", "before": "1_1"}, "damaged"),
 ])
 def test_bad_filters_say_what_is_wrong(args, message):
     with pytest.raises(FilterError, match=message):
@@ -164,6 +219,8 @@ def test_filters_round_trip_through_the_url():
     f = parse_filters({"status": "fixed", "site": "3", "kind": "fact", "mine": "1", "q": "x y",
                        "sort": "most"})
     assert parse_filters(f.query_args()) == f
+    back = parse_filters({"sort": "most", "before": "4_17"})
+    assert parse_filters(back.query_args()) == back and back.before == "4_17"
     assert Filters().query_args() == {}
     assert decode_cursor("most", "4_17") == (4, 17)
 

@@ -284,7 +284,8 @@ def test_admin_blocks_reader_and_origin(client, world):
     assert resp.status_code == 404
 
 
-@pytest.mark.parametrize("args", ["status=done", "site=x", "sort=random", "after=zzz"])
+@pytest.mark.parametrize("args", ["status=done", "site=x", "sort=random", "after=zzz",
+                                  "before=zzz", "after=1_1&before=1_1"])
 def test_bad_filters_are_400_with_a_sentence(client, world, args):
     client = signed_in(client, "a@news.example")
     resp = client.get(f"/queue?{args}")
@@ -305,8 +306,15 @@ def test_filters_and_pages_in_the_url(client, world):
     first = ids_on(html)
     assert len(first) == 50
     nxt = re.search(r'rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
-    second = ids_on(client.get(nxt).get_data(as_text=True))
+    html = client.get(nxt).get_data(as_text=True)
+    second = ids_on(html)
     assert len(second) == 7 and not set(first) & set(second)
+    assert 'rel="next"' not in html
+    # Previous page, from the second page: the first page again, all 50 rows.
+    prev = re.search(r'rel="prev" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    html = client.get(prev).get_data(as_text=True)
+    assert ids_on(html) == first
+    assert 'rel="prev"' not in html and 'rel="next"' in html
     html = client.get("/queue?q=wrod17").get_data(as_text=True)
     assert len(ids_on(html)) == 1 and 'value="wrod17"' in html
 

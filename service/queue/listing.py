@@ -1,6 +1,7 @@
 """The queue listing: filters from the URL and keyset pagination.
 
-Pages are cut by the sort key and the id of the last row shown ("after" cursor), never by
+Pages are cut by the sort key and the id of the last row shown ("after" cursor) or, going
+back, of the first row shown ("before" cursor: the same ranges read the other way), never by
 OFFSET, so page 1,000 costs what page 1 costs. Each status (and, for an editor of a few
 sites, each site) in the filter is read as its own ordered index range (the ``(status, key,
 id)`` and ``(site_id, status, last_reported_at, id)`` indexes), each cut at one page, and the
@@ -43,6 +44,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Ids and counts are 32-bit INTEGER columns; PostgreSQL refuses to compare them with larger
 # numbers (an error, not "no rows"), so numbers from the URL are checked first.
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+DAMAGED = "That page link is damaged; start again from the first page."
 
 
 def fits_int(n: int) -> bool:
@@ -62,6 +64,7 @@ class Filters:
     q: str = ""
     sort: str = "last"
     after: str = ""
+    before: str = ""
 
     def query_args(self, **changes) -> dict[str, str]:
         """The non-default filters as URL query arguments (for links and redirects)."""
@@ -74,6 +77,7 @@ class Filters:
             "q": f.q,
             "sort": f.sort if f.sort != "last" else "",
             "after": f.after,
+            "before": f.before,
         }
         return {k: v for k, v in args.items() if v}
 
@@ -100,10 +104,13 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     if len(q) > MAX_QUERY:
         raise FilterError(f"The search text is too long (at most {MAX_QUERY} characters).")
     after = (args.get("after") or "").strip()
+    before = (args.get("before") or "").strip()
+    if after and before:
+        raise FilterError(DAMAGED)
     filters = Filters(status=status, site=site, kind=kind, mine=args.get("mine") in ("1", "on"),
-                      q=q, sort=sort, after=after)
-    if after:
-        decode_cursor(filters.sort, after)  # validate early
+                      q=q, sort=sort, after=after, before=before)
+    if after or before:
+        decode_cursor(filters.sort, after or before)  # validate early
     return filters
 
 
@@ -123,15 +130,15 @@ def decode_cursor(sort: str, cursor: str) -> tuple[object, int]:
         raw_key, raw_id = cursor.split("_", 1)
         key_int, row_id = int(raw_key), int(raw_id)
     except ValueError:
-        raise FilterError("That page link is damaged; start again from the first page.") from None
+        raise FilterError(DAMAGED) from None
     if not fits_int(row_id) or (sort == "most" and not fits_int(key_int)):
-        raise FilterError("That page link is damaged; start again from the first page.")
+        raise FilterError(DAMAGED)
     if sort == "most":
         return key_int, row_id
     try:
         return _EPOCH + timedelta(microseconds=key_int), row_id
     except OverflowError:
-        raise FilterError("That page link is damaged; start again from the first page.") from None
+        raise FilterError(DAMAGED) from None
 
 
 @dataclass
@@ -140,6 +147,7 @@ class Page:
     next_after: str | None
     filters: Filters
     sites: dict[int, Site] = field(default_factory=dict)
+    prev_before: str | None = None  # None: this is the first page
 
 
 def _like(q: str) -> str:
@@ -180,8 +188,11 @@ def _after(column, descending: bool, key, row_id: int):
 
 
 def _branch(status: str, sites, editor: Editor, filters: Filters, limit: int) -> Select:
-    """One ordered index range: a status, and a site (int), a set of sites, or every site."""
+    """One ordered index range: a status, and a site (int), a set of sites, or every site.
+
+    With a "before" cursor the range is read backwards, from the cursor towards the top."""
     column, descending = SORTS[filters.sort]
+    descending ^= bool(filters.before)
     stmt = select(Correction.id.label("id"), column.label("k")).where(
         Correction.status == status, *_conditions(editor, filters)
     )
@@ -189,8 +200,8 @@ def _branch(status: str, sites, editor: Editor, filters: Filters, limit: int) ->
         stmt = stmt.where(Correction.site_id == sites)
     elif sites is not None:
         stmt = stmt.where(Correction.site_id.in_(sorted(sites)))
-    if filters.after:
-        key, row_id = decode_cursor(filters.sort, filters.after)
+    if filters.after or filters.before:
+        key, row_id = decode_cursor(filters.sort, filters.after or filters.before)
         stmt = stmt.where(_after(column, descending, key, row_id))
     order = (column.desc(), Correction.id.desc()) if descending else (column, Correction.id)
     return stmt.order_by(*order).limit(limit)
@@ -209,8 +220,13 @@ def _visible_sites(session: Session, editor: Editor, filters: Filters) -> set[in
 def list_corrections(
     session: Session, editor: Editor, filters: Filters, limit: int = PAGE_SIZE
 ) -> Page:
-    """One page of the queue as ``editor`` sees it, plus the cursor of the next page."""
+    """One page of the queue as ``editor`` sees it, plus the cursors of the pages next to it.
+
+    Going back past the first rows lands on the first page itself, full, rather than on a
+    short page that merely ends where the previous one began."""
     _, descending = SORTS[filters.sort]
+    backwards = bool(filters.before)
+    descending ^= backwards
     statuses = STATUS_FILTERS[filters.status]
     sites = _visible_sites(session, editor, filters)
     if sites is not None and not sites:
@@ -236,8 +252,16 @@ def list_corrections(
     rows = list(session.scalars(stmt).unique())
     more = len(rows) > limit
     rows = rows[:limit]
-    next_after = encode_cursor(filters.sort, rows[-1]) if more and rows else None
-    return Page(rows=rows, next_after=next_after, filters=filters,
+    if backwards:
+        if not more:
+            return list_corrections(session, editor, replace(filters, before=""), limit)
+        rows.reverse()
+        next_after = encode_cursor(filters.sort, rows[-1])
+        prev_before = encode_cursor(filters.sort, rows[0])
+    else:
+        next_after = encode_cursor(filters.sort, rows[-1]) if more and rows else None
+        prev_before = encode_cursor(filters.sort, rows[0]) if filters.after and rows else None
+    return Page(rows=rows, next_after=next_after, filters=filters, prev_before=prev_before,
                 sites={c.site_id: c.site for c in rows})
 
 
