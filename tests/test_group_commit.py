@@ -87,6 +87,16 @@ def test_a_later_batch_joins_stored_corrections_and_fills_an_empty_suggestion(ap
         assert filled.last_reported_at >= filled.first_reported_at
 
 
+def test_repeats_in_one_batch_of_a_stored_correction_all_count(app, factory):
+    site = factory.site()
+    (first,) = store(app, [job(app, site)])
+    outcomes = store(app, [job(app, site, ip_hash=f"reader-{n}") for n in range(2, 5)])
+    assert [(o.correction_id, o.count, o.created) for o in outcomes] == \
+        [(first.correction_id, n, False) for n in (2, 3, 4)]
+    with app.app_context():
+        assert db.session.get(Correction, first.correction_id).report_count == 4
+
+
 def test_a_report_the_database_refuses_does_not_cost_the_rest_of_its_batch(app, factory):
     site, doomed = factory.site(), factory.site("Closing down")
     jobs = [job(app, site), job(app, doomed, **OTHER_SPOT), job(app, site, **OTHER_SPOT)]

@@ -110,11 +110,23 @@ _JOIN = update(_corrections).where(_c.id == bindparam("spot_id")).values(
 
 
 def _candidates(session: Session, pages: list[tuple[int, str]]) -> dict[tuple[int, str], list]:
-    """The groupable corrections of each page, the ``MAX_CANDIDATES`` most recent per page."""
+    """The groupable corrections of each page, the ``MAX_CANDIDATES`` most recent per page.
+
+    Plain rows: only the few a report joins become a ``_Spot`` (see ``_joinable``)."""
     found: dict[tuple[int, str], list] = {page: [] for page in pages}
     for row in session.execute(_CANDIDATES, {"pages": pages}):
-        found[(row.site_id, row.url)].append(_Spot(row))
+        found[(row.site_id, row.url)].append(row)
     return found
+
+
+def _joinable(page: list, match: Any) -> _Spot:
+    """``match`` as a ``_Spot``, put in its row's place so the batch's later reports see
+    the count it gets."""
+    if isinstance(match, _Spot):
+        return match
+    spot = _Spot(match)
+    page[next(i for i, c in enumerate(page) if c is match)] = spot
+    return spot
 
 
 def submit_reports(session: Session, batch: Sequence[Pending]) -> list[Outcome]:
@@ -156,6 +168,7 @@ def submit_reports(session: Session, batch: Sequence[Pending]) -> list[Outcome]:
                 page.append(spot)
             spots.append((spot, True, 1))
             continue
+        match = _joinable(page, match)
         match.report_count += 1
         match.added += 1
         match.last_reported_at = now
