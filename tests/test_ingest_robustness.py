@@ -21,7 +21,9 @@ json_values = st.recursive(
     | st.dictionaries(st.text(max_size=10), children, max_size=4),
     max_leaves=12,
 )
-FUZZ = settings(max_examples=150, deadline=None,
+# Derandomized, as the other fuzz tests: the same 150 examples on every run, so CI is red
+# only for a real regression (random seeds once made it red on a correct answer).
+FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -45,6 +47,9 @@ def test_any_json_fields_get_an_answer_below_500_and_no_partial_rows(client, app
     after = _rows(app)
     if resp.status_code in (200, 201):
         assert after[0] == before[0] + 1
+    elif resp.status_code == 202:
+        # A filled honeypot or a dialog sent too fast: answered like a success, nothing kept.
+        assert after == before and resp.get_json() == {"status": "accepted"}
     else:
         assert after == before, resp.get_json()
         assert resp.get_json()["message"]

@@ -176,8 +176,8 @@ def test_database_down_for_a_moment_answers_503_and_recovers(app, site, _schema,
             proxy.cut()
             cut_at = time.monotonic()
             wait_until(lambda: sum(1 for r in results if r[0] > cut_at and r[1] == 503) >= 20)
+            restored_at = time.monotonic()  # before: a report answered after it is "after"
             proxy.restore()
-            restored_at = time.monotonic()
             wait_until(lambda: sum(1 for r in results
                                    if r[0] > restored_at and r[1] in (200, 201)) >= 100)
             stop.set()

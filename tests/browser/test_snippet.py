@@ -8,6 +8,7 @@ hostile stylesheet, so every test also checks that neither breaks the dialog.
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -405,9 +406,10 @@ def test_rate_limited_429_says_when_to_retry_and_keeps_the_text(live, pages, pag
 
 def test_server_down_keeps_the_report_and_the_next_page_load_delivers_it(live, pages, site,
                                                                           page):
-    dead = _serve(lambda e, s: None)  # a port that is bound, then closed: refused
-    dead[0].server_close()
-    endpoint = f"http://127.0.0.1:{dead[1]}/api/v1/reports"
+    with socket.socket() as s:  # a port that was free a moment ago: refused
+        s.bind(("127.0.0.1", 0))
+        dead_port = s.getsockname()[1]
+    endpoint = f"http://127.0.0.1:{dead_port}/api/v1/reports"
     page.goto(pages.url("article.html", site, root="article", endpoint=endpoint))
     page.wait_for_function("window.Errata")
     select_text(page, "#inline", "Tuesday")
