@@ -267,6 +267,8 @@ def pages(app) -> dict[str, tuple[str, str]]:
                                                 "/queue?status=all&kind=fact&sort=most"),
         "deep page (all, halfway down)": ("admin@bench.example",
                                           f"/queue?status=all&after={deep_cursor(app)}"),
+        "deep page back (all, Previous page)": ("admin@bench.example",
+                                                f"/queue?status=all&before={deep_cursor(app)}"),
     }
 
 

@@ -125,8 +125,9 @@ class SMTPServer:
         self._controller: Controller | None = None
 
     def start(self) -> None:
+        # aiosmtpd's default 5 s to come up is short on a loaded CI machine.
         self._controller = Controller(Handler(self.inbox), hostname="127.0.0.1",
-                                      port=self.port)
+                                      port=self.port, ready_timeout=30)
         self._controller.start()
 
     def stop(self) -> None:
