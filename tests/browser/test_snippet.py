@@ -140,6 +140,14 @@ def send(page, suggestion: str | None = None) -> None:
     page.locator("errata-ui #g").click()
 
 
+def report(page, css: str, needle: str) -> None:
+    """Select ``needle`` in ``css``, press Ctrl+Enter, send as is, wait for the thanks."""
+    select_text(page, css, needle)
+    page.keyboard.press("Control+Enter")
+    send(page)
+    page.locator("errata-ui #m").get_by_text("Thank you").wait_for()
+
+
 def status(page) -> str:
     return page.locator("errata-ui #m").inner_text()
 
@@ -242,10 +250,7 @@ def test_ctrl_enter_straight_after_closing_opens_the_next_report(live, pages, si
     """Focus may still sit on the closed dialog's button for a task; that is not a page field."""
     page.goto(pages.url("article.html", site, root="article"))
     page.wait_for_function("window.Errata")
-    select_text(page, "#inline", "Tuesday")
-    page.keyboard.press("Control+Enter")
-    send(page)
-    page.locator("errata-ui #m").get_by_text("Thank you").wait_for()
+    report(page, "#inline", "Tuesday")
     # Close, select the next error and press Ctrl+Enter in one task, before Chromium moves
     # focus off the hidden button ("Close", focused after sending).
     focused = page.evaluate("""([css, needle, nth]) => {
@@ -349,10 +354,7 @@ def test_touch_button_on_a_phone_opens_the_dialog(live, pages, site, browser):
 def test_stored_jump_link_scrolls_to_the_reported_text(live, pages, site, page):
     page.goto(pages.url("article.html", site, root="article"))
     page.wait_for_function("window.Errata")
-    select_text(page, "#last", "multi-feature structures")
-    page.keyboard.press("Control+Enter")
-    send(page)
-    page.locator("errata-ui #m").get_by_text("Thank you").wait_for()
+    report(page, "#last", "multi-feature structures")
     (correction,) = wait_for_rows(live, Correction, 1)
     assert "#:~:text=" in correction.link
     fresh = page.context.new_page()
@@ -385,10 +387,7 @@ def test_rate_limited_429_says_when_to_retry_and_keeps_the_text(live, pages, pag
     key = make_site(live, [pages.origin], limit_reader="1/hour")
     page.goto(pages.url("article.html", key, root="article"))
     page.wait_for_function("window.Errata")
-    select_text(page, "#inline", "Tuesday")
-    page.keyboard.press("Control+Enter")
-    send(page)
-    page.locator("errata-ui #m").get_by_text("Thank you").wait_for()
+    report(page, "#inline", "Tuesday")
     page.keyboard.press("Escape")
     # Chromium closes a modal dialog on Escape in a later task: a Ctrl+Enter that arrives
     # first finds it still open and is ignored, as it should be.
@@ -479,8 +478,5 @@ def test_demo_page_opens_the_dialog(live, page):
     page.goto(f"{live.url}/demo")
     page.wait_for_function("window.Errata")
     assert "Ctrl+Enter" in page.locator(".report-hint").inner_text()
-    select_text(page, "article p:nth-of-type(3)", "Foreign Ministry collegiums")
-    page.keyboard.press("Control+Enter")
-    send(page)
-    page.locator("errata-ui #m").get_by_text("Thank you").wait_for()
+    report(page, "article p:nth-of-type(3)", "Foreign Ministry collegiums")
     assert wait_for_rows(live, Report, 1)[0].exact == "Foreign Ministry collegiums"
