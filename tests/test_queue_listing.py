@@ -139,6 +139,25 @@ def test_previous_page_of_a_page_that_moved_up_is_the_full_first_page(ctx, world
     assert [c.id for c in back.rows] == [c.id for c in reversed(made) if c.status == "new"][:5]
 
 
+@pytest.mark.parametrize("sort", ["last", "most", "oldest"])
+def test_an_emptied_last_page_leads_back_to_the_page_before_it(ctx, world, sort):
+    a, *_ = world
+    base = utcnow() - timedelta(days=1)
+    for i in range(12):
+        add(a.id, when=base + timedelta(minutes=i % 3), count=1 + i % 2)
+    db.session.commit()
+    admin = me("admin@news.example")
+    *_, before, last = pages_forward(admin, Filters(sort=sort), 5)
+    for c in last.rows:
+        c.status = "fixed"
+    db.session.commit()
+    empty = list_corrections(db.session, admin, last.filters, limit=5)
+    assert empty.rows == [] and empty.prev_before
+    back = list_corrections(db.session, admin, Filters(sort=sort, before=empty.prev_before),
+                            limit=5)
+    assert [c.id for c in back.rows] == [c.id for c in before.rows]
+
+
 def test_default_is_open_newest_activity_first(ctx, world):
     a, *_ = world
     now = utcnow()

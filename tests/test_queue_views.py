@@ -311,12 +311,46 @@ def test_filters_and_pages_in_the_url(client, world):
     assert len(second) == 7 and not set(first) & set(second)
     assert 'rel="next"' not in html
     # Previous page, from the second page: the first page again, all 50 rows.
-    prev = re.search(r'rel="prev" href="([^"]+)"', html).group(1).replace("&amp;", "&")
-    html = client.get(prev).get_data(as_text=True)
+    html = client.get(link(html, "prev"), follow_redirects=True).get_data(as_text=True)
     assert ids_on(html) == first
     assert 'rel="prev"' not in html and 'rel="next"' in html
     html = client.get("/queue?q=wrod17").get_data(as_text=True)
     assert len(ids_on(html)) == 1 and 'value="wrod17"' in html
+
+
+def link(html, rel):
+    return re.search(rf'rel="{rel}" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+
+
+def test_previous_page_links_and_where_they_lead(client, world):
+    a, _ = world
+    for i in range(110):  # with the world's one: 111 corrections of site a, pages 50+50+11
+        post_report(client, a.key, url=f"https://news.example/p{i}", exact=f"wrod{i}",
+                    prefix="a ", suffix=" b")
+    client = signed_in(client, "admin@news.example")
+    html = client.get("/queue?site=" + str(a.id)).get_data(as_text=True)
+    first = ids_on(html)
+    html = client.get(link(html, "next")).get_data(as_text=True)
+    second = ids_on(html)
+    third_url = link(html, "next")
+    third = ids_on(client.get(third_url).get_data(as_text=True))
+    assert [len(first), len(second), len(third)] == [50, 50, 11]
+
+    # Back from the third page: the second again, with every way out.
+    html = client.get(link(client.get(third_url).get_data(as_text=True), "prev")).get_data(
+        as_text=True)
+    assert ids_on(html) == second
+    assert 'rel="prev"' in html and 'rel="next"' in html and ">First page</a>" in html
+    # Back again reaches the top: a redirect to the first page's own address.
+    resp = client.get(link(html, "prev"))
+    assert resp.status_code == 302 and resp.location == f"/queue?site={a.id}"
+
+    # The third page's rows are all dealt with: the empty page still leads back.
+    sql(lambda: (db.session.query(Correction).filter(Correction.id.in_(third))
+                 .update({"status": "spam"}), db.session.commit()))
+    html = client.get(third_url).get_data(as_text=True)
+    assert "No more corrections" in html and ids_on(html) == []
+    assert ids_on(client.get(link(html, "prev")).get_data(as_text=True)) == second
 
 
 def test_reader_text_is_escaped_everywhere(client, world):

@@ -141,13 +141,21 @@ def decode_cursor(sort: str, cursor: str) -> tuple[object, int]:
         raise FilterError(DAMAGED) from None
 
 
+def _including(sort: str, cursor: str) -> str:
+    """A "before" cursor whose page ends with the row of ``cursor`` itself (ids are whole
+    numbers, so one id further along in the sort's order lets that row in)."""
+    key, row_id = cursor.split("_", 1)
+    _, descending = SORTS[sort]
+    return f"{key}_{int(row_id) - 1 if descending else int(row_id) + 1}"
+
+
 @dataclass
 class Page:
     rows: list[Correction]
     next_after: str | None
     filters: Filters
     sites: dict[int, Site] = field(default_factory=dict)
-    prev_before: str | None = None  # None: this is the first page
+    prev_before: str | None = None  # the "before" cursor of the page above; None on the first
 
 
 def _like(q: str) -> str:
@@ -260,7 +268,11 @@ def list_corrections(
         prev_before = encode_cursor(filters.sort, rows[0])
     else:
         next_after = encode_cursor(filters.sort, rows[-1]) if more and rows else None
-        prev_before = encode_cursor(filters.sort, rows[0]) if filters.after and rows else None
+        # An empty page after a cursor (its rows were all just resolved) still leads back.
+        prev_before = None
+        if filters.after:
+            prev_before = (encode_cursor(filters.sort, rows[0]) if rows
+                           else _including(filters.sort, filters.after))
     return Page(rows=rows, next_after=next_after, filters=filters, prev_before=prev_before,
                 sites={c.site_id: c.site for c in rows})
 

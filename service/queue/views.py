@@ -154,6 +154,10 @@ def index():
     except FilterError as exc:
         abort(400, str(exc))
     page = list_corrections(db.session, current_user, filters)
+    if page.filters != filters:
+        # "Previous page" reached the top: show the first page at its own address, so that
+        # reloads and the actions' redirects back here don't drift as new reports arrive.
+        return redirect(url_for("queue.index", **page.filters.query_args()))
     sites = [s for s, _ in queue_open_counts()]
     return render_template(
         "queue/index.html", page=page, filters=page.filters, sites=sites, kinds=KINDS,
