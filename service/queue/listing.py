@@ -66,6 +66,11 @@ class Filters:
     after: str = ""
     before: str = ""
 
+    @property
+    def cursor(self) -> str:
+        """Where this page starts: after one row, or before one (going back); "" on page 1."""
+        return self.after or self.before
+
     def query_args(self, **changes) -> dict[str, str]:
         """The non-default filters as URL query arguments (for links and redirects)."""
         f = replace(self, **changes)
@@ -109,8 +114,8 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
         raise FilterError(DAMAGED)
     filters = Filters(status=status, site=site, kind=kind, mine=args.get("mine") in ("1", "on"),
                       q=q, sort=sort, after=after, before=before)
-    if after or before:
-        decode_cursor(filters.sort, after or before)  # validate early
+    if filters.cursor:
+        decode_cursor(filters.sort, filters.cursor)  # validate early
     return filters
 
 
@@ -208,8 +213,8 @@ def _branch(status: str, sites, editor: Editor, filters: Filters, limit: int) ->
         stmt = stmt.where(Correction.site_id == sites)
     elif sites is not None:
         stmt = stmt.where(Correction.site_id.in_(sorted(sites)))
-    if filters.after or filters.before:
-        key, row_id = decode_cursor(filters.sort, filters.after or filters.before)
+    if filters.cursor:
+        key, row_id = decode_cursor(filters.sort, filters.cursor)
         stmt = stmt.where(_after(column, descending, key, row_id))
     order = (column.desc(), Correction.id.desc()) if descending else (column, Correction.id)
     return stmt.order_by(*order).limit(limit)

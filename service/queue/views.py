@@ -160,7 +160,7 @@ def index():
         return redirect(url_for("queue.index", **page.filters.query_args()))
     sites = [s for s, _ in queue_open_counts()]
     return render_template(
-        "queue/index.html", page=page, filters=page.filters, sites=sites, kinds=KINDS,
+        "queue/index.html", page=page, filters=filters, sites=sites, kinds=KINDS,
         statuses=STATUSES, nav_section="queue", here=request.full_path.rstrip("?"),
         people=_assignable(set() if current_user.is_admin else {s.id for s in sites}),
     )
