@@ -55,8 +55,27 @@ class LiveServer:
         return self.url
 
 
+def _buffered(app):
+    """Each response read whole and closed before a byte is sent.
+
+    When a browser hangs up mid-response (Chromium drops a favicon fetch when the page
+    navigates on), werkzeug's development server reads the socket once more before calling
+    the response's close(); that read raises, close() is skipped, and a static file being
+    sent is left to the garbage collector: a ResourceWarning, an error in this suite, in
+    whichever test runs next. Production serves through gunicorn, which always closes.
+    """
+    def wsgi(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+    return wsgi
+
+
 def _serve(app, host="127.0.0.1") -> tuple[object, int]:
-    server = make_server(host, 0, app, threaded=True)
+    server = make_server(host, 0, _buffered(app), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, server.server_port
 
