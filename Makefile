@@ -30,7 +30,8 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
-	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ingest.py --breakdown
+	$(BIN)/python bench/ingest_floor.py
 	$(BIN)/python bench/queue.py
 
 sizes:

@@ -1,6 +1,6 @@
 """Ingest throughput: the real app next to a bare Flask endpoint, side by side in one run.
 
-    .venv/bin/python bench/ingest.py [--seconds 10] [--rounds 3] [--postgres URL]
+    .venv/bin/python bench/ingest.py [--seconds 10] [--rounds 3] [--postgres URL] [--breakdown]
 
 Both are served by gunicorn with 2 workers (gthread, 8 threads each) on 127.0.0.1 and driven
 by the same load (wrk when installed, else a Python load generator; both open a connection
@@ -8,7 +8,11 @@ per request, as readers' browsers and a proxy in front of gunicorn do). Rounds a
 bare/real so drift on a noisy machine hits both; the medians and the ratio real/bare are
 printed, for SQLite and, when reachable, PostgreSQL. Every check of the real app is on:
 validation, bleach, origin, rate limits (raised, not disabled, via ERRATA_LIMIT_*), grouping
-under lock, commit.
+under lock, commit. Each side's workers' CPU time per request is printed too.
+
+``--breakdown`` serves two more sides in the same rounds: the real app answering right after
+validation, and the real app doing everything but the database transaction
+(bench/ingest_parts.py), so the run shows what each part of a report costs.
 """
 
 from __future__ import annotations
@@ -158,31 +162,56 @@ def run_python(port: int, seconds: int, conns: int) -> dict[str, float]:
             "socket_errors": ""}
 
 
+def worker_cpu(master: subprocess.Popen) -> float:
+    """CPU seconds (user + system) used so far by a gunicorn master's workers (Linux)."""
+    total = 0.0
+    try:
+        children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+        for pid in children:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return float("nan")
+    return total
+
+
 def bench_backend(name: str, url: str, args, load) -> dict[str, object]:
     instance = Path(tempfile.mkdtemp(prefix="errata-bench-"))
     env = prepare_database(url, instance)
-    real_port, bare_port = free_port(), free_port()
-    real = gunicorn("service:create_app()", real_port, env, ROOT)
-    bare = gunicorn("bench.bare_app:app", bare_port, dict(os.environ), ROOT)
+    # side -> (gunicorn app, environment, path that answers once it is up); rounds run in
+    # this order, so the bare endpoint and the full app always run next to each other.
+    sides = {"bare": ("bench.bare_app:app", dict(os.environ), "/")}
+    if args.breakdown:
+        sides["validated"] = ("bench.ingest_parts:validated_only()", env, "/healthz")
+        sides["no store"] = ("bench.ingest_parts:without_store()", env, "/healthz")
+    sides["real"] = ("service:create_app()", env, "/healthz")
+    ports = {side: free_port() for side in sides}
+    procs = {side: gunicorn(spec, ports[side], side_env, ROOT)
+             for side, (spec, side_env, _) in sides.items()}
+    results: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
     try:
-        wait_for(real_port, "/healthz")
-        wait_for(bare_port, "/")
-        load(real_port, 2, args.connections)  # warm-up: imports, connections, caches
-        load(bare_port, 2, args.connections)
-        results: dict[str, list[dict[str, float]]] = {"bare": [], "real": []}
+        for side, (_, _, path) in sides.items():
+            wait_for(ports[side], path)
+        for side in sides:
+            load(ports[side], 2, args.connections)  # warm-up: imports, connections, caches
         for _ in range(args.rounds):
-            results["bare"].append(load(bare_port, args.seconds, args.connections))
-            results["real"].append(load(real_port, args.seconds, args.connections))
+            for side in sides:
+                cpu = worker_cpu(procs[side])
+                run = load(ports[side], args.seconds, args.connections)
+                served = run["rps"] * args.seconds
+                run["cpu_ms"] = (worker_cpu(procs[side]) - cpu) * 1000 / served if served else 0
+                results[side].append(run)
     finally:
-        stop(real)
-        stop(bare)
+        for proc in procs.values():
+            stop(proc)
         shutil.rmtree(instance, ignore_errors=True)
-    summary: dict[str, object] = {"backend": name}
-    for kind, runs in results.items():
-        summary[kind] = {
+    summary: dict[str, object] = {"backend": name, "sides": list(sides)}
+    for side, runs in results.items():
+        summary[side] = {
             "rps": statistics.median(r["rps"] for r in runs),
             "p50_ms": statistics.median(r["p50"] for r in runs),
             "p99_ms": statistics.median(r["p99"] for r in runs),
+            "cpu_ms": statistics.median(r["cpu_ms"] for r in runs),
             "non2xx": sum(r["non2xx"] for r in runs),
         }
     summary["ratio"] = summary["real"]["rps"] / summary["bare"]["rps"]  # type: ignore[index]
@@ -214,6 +243,9 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("ERRATA_BENCH_POSTGRES", PG_DEFAULT),
                         help="server URL to create a scratch database on ('' to skip)")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also serve the app with the later ingest steps switched off "
+                             "(bench/ingest_parts.py), to show what each part costs")
     args = parser.parse_args()
     load = run_wrk if shutil.which("wrk") else run_python
     print(f"load generator: {'wrk' if load is run_wrk else 'python threads'}, "
@@ -232,12 +264,14 @@ def main() -> None:
                 summaries.append(bench_backend("PostgreSQL", url, args, load))
             finally:
                 drop()
-    print(f"\n{'backend':<11} {'side':<5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+    print(f"\n{'backend':<11} {'side':<9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+          f"{'CPU ms/req':>10} {'non-2xx':>8} {'/bare':>6}")
     for s in summaries:
-        for side in ("bare", "real"):
+        for side in s["sides"]:
             r = s[side]
-            print(f"{s['backend']:<11} {side:<5} {r['rps']:>8.0f} {r['p50_ms']:>8.2f} "
-                  f"{r['p99_ms']:>8.2f} {r['non2xx']:>8}")
+            print(f"{s['backend']:<11} {side:<9} {r['rps']:>8.0f} {r['p50_ms']:>8.2f} "
+                  f"{r['p99_ms']:>8.2f} {r['cpu_ms']:>10.3f} {r['non2xx']:>8} "
+                  f"{r['rps'] / s['bare']['rps']:>6.2f}")
         print(f"{s['backend']:<11} ratio real/bare = {s['ratio']:.2f}")
     if args.json:
         Path(args.json).write_text(json.dumps(summaries, indent=2))
