@@ -4,15 +4,16 @@
 
 Both are served by gunicorn with 2 workers (gthread, 8 threads each) on 127.0.0.1 and driven
 by the same load (wrk when installed, else a Python load generator; both open a connection
-per request, as readers' browsers and a proxy in front of gunicorn do). Rounds alternate
-bare/real so drift on a noisy machine hits both; the medians and the ratio real/bare are
-printed, for SQLite and, when reachable, PostgreSQL. Every check of the real app is on:
+per request, as readers' browsers and a proxy in front of gunicorn do). Each round runs
+bare, then real, so drift on a noisy machine hits both; the medians and the ratio real/bare
+are printed, for SQLite and, when reachable, PostgreSQL. Every check of the real app is on:
 validation, bleach, origin, rate limits (raised, not disabled, via ERRATA_LIMIT_*), grouping
-under lock, commit. Each side's workers' CPU time per request is printed too.
+under lock, commit. Each side's line also gives the CPU time its gunicorn workers spent per
+request (user + system; not wrk's, Redis' or the PostgreSQL server's).
 
-``--breakdown`` serves two more sides in the same rounds: the real app answering right after
-validation, and the real app doing everything but the database transaction
-(bench/ingest_parts.py), so the run shows what each part of a report costs.
+``--breakdown`` serves two more sides in the same rounds, after bare and real: the real app
+answering right after validation, and the real app doing everything but the database
+transaction (bench/ingest_parts.py), so the run shows what each part of a report costs.
 """
 
 from __future__ import annotations
@@ -180,11 +181,11 @@ def bench_backend(name: str, url: str, args, load) -> dict[str, object]:
     env = prepare_database(url, instance)
     # side -> (gunicorn app, environment, path that answers once it is up); rounds run in
     # this order, so the bare endpoint and the full app always run next to each other.
-    sides = {"bare": ("bench.bare_app:app", dict(os.environ), "/")}
+    sides = {"bare": ("bench.bare_app:app", dict(os.environ), "/"),
+             "real": ("service:create_app()", env, "/healthz")}
     if args.breakdown:
         sides["validated"] = ("bench.ingest_parts:validated_only()", env, "/healthz")
         sides["no store"] = ("bench.ingest_parts:without_store()", env, "/healthz")
-    sides["real"] = ("service:create_app()", env, "/healthz")
     ports = {side: free_port() for side in sides}
     procs = {side: gunicorn(spec, ports[side], side_env, ROOT)
              for side, (spec, side_env, _) in sides.items()}
@@ -265,12 +266,12 @@ def main() -> None:
             finally:
                 drop()
     print(f"\n{'backend':<11} {'side':<9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'CPU ms/req':>10} {'non-2xx':>8} {'/bare':>6}")
+          f"{'worker CPU ms/req':>17} {'non-2xx':>8} {'/bare':>6}")
     for s in summaries:
         for side in s["sides"]:
             r = s[side]
             print(f"{s['backend']:<11} {side:<9} {r['rps']:>8.0f} {r['p50_ms']:>8.2f} "
-                  f"{r['p99_ms']:>8.2f} {r['cpu_ms']:>10.3f} {r['non2xx']:>8} "
+                  f"{r['p99_ms']:>8.2f} {r['cpu_ms']:>17.3f} {r['non2xx']:>8} "
                   f"{r['rps'] / s['bare']['rps']:>6.2f}")
         print(f"{s['backend']:<11} ratio real/bare = {s['ratio']:.2f}")
     if args.json:
