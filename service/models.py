@@ -169,6 +169,8 @@ class Correction(Base):
               "assignee_id", "status", "last_reported_at", "id"),
         # The mail sender looks for "notified_at IS NULL" every few seconds (mail/notify.py).
         Index("ix_corrections_notified_site", "notified_at", "site_id"),
+        # The token API's keyset order (service/api/): one site's corrections by change.
+        Index("ix_corrections_site_updated", "site_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -194,6 +196,14 @@ class Correction(Base):
     resolution_note: Mapped[str] = mapped_column(Text, default="")
     # Set when editors have been told about it (mail batching); NULL = still to notify.
     notified_at: Mapped[datetime | None] = mapped_column()
+    # Every change a person or a tool would care about moves this: a report joining, a
+    # status, an assignment, a page check that finds something new. ``onupdate`` covers the
+    # ORM; Core updates set it themselves (ingest) or keep it on purpose (mail bookkeeping).
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # The last page check (service/pagecheck/): present / gone / unknown, NULL = never.
+    page_state: Mapped[str | None] = mapped_column(String(16))
+    page_checked_at: Mapped[datetime | None] = mapped_column()
+    page_reason: Mapped[str] = mapped_column(String(300), default="")
 
     site: Mapped[Site] = relationship()
     assignee: Mapped[Editor | None] = relationship(foreign_keys=[assignee_id])

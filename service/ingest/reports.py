@@ -104,6 +104,7 @@ _c = _corrections.c
 _JOIN = update(_corrections).where(_c.id == bindparam("spot_id")).values(
     report_count=_c.report_count + bindparam("added"),
     last_reported_at=bindparam("now"),
+    updated_at=bindparam("now"),
     suggestion=case((_c.suggestion == "", bindparam("new_suggestion")), else_=_c.suggestion),
     title=case((_c.title == "", bindparam("new_title")), else_=_c.title),
 )
@@ -159,7 +160,8 @@ def submit_reports(session: Session, batch: Sequence[Pending]) -> list[Outcome]:
                 link=jump_link(data.url, data.exact, data.prefix, data.suffix),
                 lang=data.lang, kind=data.kind,
                 status=Status.SPAM.value if spam else Status.NEW.value, report_count=1,
-                first_reported_at=now, last_reported_at=now, resolution_note="",
+                first_reported_at=now, last_reported_at=now, updated_at=now,
+                resolution_note="", page_reason="",
                 # Spam is never announced to editors.
                 notified_at=now if spam else None,
             ), order=len(opened))

@@ -120,7 +120,9 @@ def _mark_notified(session: Session, ids: list[int], now: datetime) -> None:
     for start in range(0, len(ids), 500):
         session.execute(
             update(Correction).where(Correction.id.in_(ids[start:start + 500]))
-            .values(notified_at=now).execution_options(synchronize_session=False))
+            # Telling editors is bookkeeping, not a change of the correction: keep updated_at.
+            .values(notified_at=now, updated_at=Correction.updated_at)
+            .execution_options(synchronize_session=False))
 
 
 def collect_new(session: Session, now: datetime) -> int:
