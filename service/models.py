@@ -194,6 +194,9 @@ class Correction(Base):
         ForeignKey("editors.id", ondelete="SET NULL")
     )
     resolution_note: Mapped[str] = mapped_column(Text, default="")
+    # The text actually published, as the editor recorded it on "Fixed" (pre-filled with the
+    # suggestion). NULL: not fixed, or fixed without saying how (bulk "Fixed").
+    applied_fix: Mapped[str | None] = mapped_column(String(500))
     # Set when editors have been told about it (mail batching); NULL = still to notify.
     notified_at: Mapped[datetime | None] = mapped_column()
     # Every change a person or a tool would care about moves this: a report joining, a
@@ -269,6 +272,8 @@ class Event(Base):
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")
+    # On a "fixed" event: the published text recorded with it (Correction.applied_fix then).
+    applied_fix: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     correction: Mapped[Correction] = relationship(back_populates="events")

@@ -170,7 +170,8 @@ def run_sender(app, now=None):
             db.session.remove()
 
 
-def set_status(app, correction_id: int, action: str, editor_email: str) -> None:
+def set_status(app, correction_id: int, action: str, editor_email: str,
+               applied_fix: str | None = None) -> None:
     """An editor marks a correction (the queue's own function, committed)."""
     from sqlalchemy import select
 
@@ -180,7 +181,8 @@ def set_status(app, correction_id: int, action: str, editor_email: str) -> None:
 
     with app.app_context():
         editor = db.session.scalar(select(Editor).where(Editor.email == editor_email))
-        change_status(db.session, db.session.get(Correction, correction_id), editor, action)
+        change_status(db.session, db.session.get(Correction, correction_id), editor, action,
+                      applied_fix=applied_fix)
         db.session.commit()
         db.session.remove()
 

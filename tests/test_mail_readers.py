@@ -47,8 +47,8 @@ def test_thank_you_in_the_readers_language_when_fixed(app, client, site, smtp):
                 suggestion="привет", notify=True, email="chitatel@mail.example", lang="ru",
                 title="Новости дня", url="https://news.example/ru/novosti")
     report(client, site, exact="silent", suggestion="quiet")  # no address: nothing to send
-    set_status(app, en, "fixed", EDITOR)
-    set_status(app, ru, "fixed", EDITOR)
+    set_status(app, en, "fixed", EDITOR, applied_fix="collegia")
+    set_status(app, ru, "fixed", EDITOR, applied_fix="привет")
     run_sender(app)
 
     [mail_en] = thanks(smtp, "reader@mail.example")
@@ -146,6 +146,29 @@ def test_a_broken_unsubscribe_link_gets_a_sentence(client, token):
     resp = client.get(f"/unsubscribe/{token}")
     assert resp.status_code == 400
     assert "This unsubscribe link is not valid" in resp.get_data(as_text=True)
+
+
+def test_thank_you_quotes_what_was_published_not_the_readers_guess(app, client, site, smtp):
+    cid = report(client, site, exact="previous", prefix="The day ", suffix=" the vote",
+                 suggestion="prior", notify=True, email="reader@mail.example")
+    set_status(app, cid, "fixed", EDITOR, applied_fix="prior to")
+    run_sender(app)
+    [mail] = thanks(smtp, "reader@mail.example")
+    assert '"previous" → "prior to"' in mail.text and '→ "prior"\n' not in mail.text
+    assert "“previous” → “prior to”" in mail.html
+    assert '<ins style="background:#dcf5e3;color:#135c2b;text-decoration:none;">prior to</ins>' \
+        in mail.html
+
+
+def test_thank_you_without_a_recorded_fix_quotes_no_fix(app, client, site, smtp):
+    cid = report(client, site, exact="previous", suggestion="prior", notify=True,
+                 email="reader@mail.example")
+    set_status(app, cid, "fixed", EDITOR)  # as bulk "Fixed" does: nothing recorded
+    run_sender(app)
+    [mail] = thanks(smtp, "reader@mail.example")
+    assert "It has been fixed." in mail.text
+    assert "The fix" not in mail.text and "prior" not in mail.text
+    assert "The fix" not in mail.html and "prior" not in mail.html
 
 
 HOSTILE = "x\" onmouseover=\"alert(1)\" <3 & 1 < 2"

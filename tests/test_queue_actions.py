@@ -102,6 +102,50 @@ def test_note_is_an_event_and_must_not_be_empty(ctx, world):
     assert events(c) == [("note", None, None, "Checked with the desk")]
 
 
+def test_fixed_records_the_published_text_and_reopen_forgets_it(ctx, world):
+    c, _ = make(world[0].id)  # "teh", suggested "the"
+    editor = ed("a@news.example")
+    event = actions.change_status(db.session, c, editor, "fixed", "Changed in the CMS.",
+                                  applied_fix="  the <b>very</b>\n best ")
+    db.session.commit()
+    assert c.applied_fix == event.applied_fix == "the very best"  # cleaned like reader text
+    actions.change_status(db.session, c, editor, "reopen")
+    db.session.commit()
+    assert c.applied_fix is None
+    actions.change_status(db.session, c, editor, "fixed", applied_fix="the")
+    db.session.commit()
+    fixes = db.session.scalars(select(Event.applied_fix).where(Event.correction_id == c.id)
+                               .order_by(Event.id)).all()
+    assert c.applied_fix == "the" and fixes == ["the very best", None, "the"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "teh", " teh "])
+def test_published_text_that_says_nothing_is_stored_as_none(ctx, world, text):
+    c, _ = make(world[0].id)
+    actions.change_status(db.session, c, ed("a@news.example"), "fixed", applied_fix=text)
+    db.session.commit()
+    assert c.status == "fixed" and c.applied_fix is None
+
+
+def test_published_text_is_bounded_and_only_kept_for_fixed(ctx, world):
+    c, _ = make(world[0].id)
+    editor = ed("a@news.example")
+    with pytest.raises(ActionError, match="published text is too long"):
+        actions.change_status(db.session, c, editor, "fixed", applied_fix="x" * 501)
+    assert c.status == "new"
+    actions.change_status(db.session, c, editor, "rejected", applied_fix="the")
+    db.session.commit()
+    assert c.applied_fix is None
+
+
+def test_bulk_fixed_records_no_published_text(ctx, world):
+    """Nobody said what was published: the reader is told "fixed", not the reader's guess."""
+    c, _ = make(world[0].id)
+    actions.bulk(db.session, ed("a@news.example"), [c.id], "fixed")
+    db.session.commit()
+    assert c.status == "fixed" and c.applied_fix is None
+
+
 def test_bulk_ignores_corrections_of_other_sites(ctx, world):
     a, b = world
     c1, _ = make(a.id)

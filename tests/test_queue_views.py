@@ -173,6 +173,46 @@ def test_status_actions_with_note_write_events(client, world, action, status):
     assert status_of(c_id) == "new"
 
 
+def test_fixed_records_the_published_text_shown_in_the_history(client, world):
+    c_id = cid(world[1].id)  # "recieve", suggested "receive"
+    client = signed_in(client, "b@news.example")
+    html = client.get(f"/queue/{c_id}").get_data(as_text=True)
+    prefill = re.search(r'<textarea id="decide-fix" name="applied_fix"[^>]*>([^<]*)</textarea>',
+                        html)
+    assert prefill and prefill.group(1) == "receive"  # the suggestion, ready to confirm
+    resp = post(client, f"/queue/{c_id}/status",
+                {"action": "fixed", "applied_fix": "get", "note": "Changed to “get” in the CMS."},
+                page=f"/queue/{c_id}")
+    assert resp.status_code == 302
+    assert sql(lambda: db.session.get(Correction, c_id).applied_fix) == "get"
+    html = client.get(f"/queue/{c_id}").get_data(as_text=True)
+    assert 'Published:</strong> <span class="diff"><del>recieve</del><ins>get</ins>' in html
+    assert 'Published: <span class="diff"><del>recieve</del><ins>get</ins>' in html  # history
+    # The note is quoted once, with its own full stop and no second one.
+    assert "Fixed: “Changed to “get” in the CMS.”" in html
+    assert "CMS.”." not in html
+
+
+@pytest.mark.parametrize("note, shown", [("", "Fixed."), ("Done", "Fixed: “Done”."),
+                                         ("Done?", "Fixed: “Done?”")])
+def test_the_decision_is_one_sentence(client, world, note, shown):
+    c_id = cid(world[0].id)
+    client = signed_in(client, "a@news.example")
+    post(client, f"/queue/{c_id}/status", {"action": "fixed", "note": note},
+         page=f"/queue/{c_id}")
+    html = client.get(f"/queue/{c_id}").get_data(as_text=True)
+    assert f"<p>{shown}" in html and "not recorded" in html
+
+
+def test_published_text_too_long_is_400_naming_it(client, world):
+    c_id = cid(world[0].id)
+    client = signed_in(client, "a@news.example")
+    resp = post(client, f"/queue/{c_id}/status", {"action": "fixed", "applied_fix": "é" * 501},
+                page=f"/queue/{c_id}")
+    assert resp.status_code == 400 and "published text is too long" in resp.get_data(as_text=True)
+    assert status_of(c_id) == "new" and events(c_id) == []
+
+
 def test_row_action_returns_to_the_filtered_list(client, world):
     c_id = cid(world[0].id)
     client = signed_in(client, "a@news.example")

@@ -55,7 +55,8 @@ def queue_thanks(session: Session, correction: Correction) -> int:
             f"reader_thanks_{lang}", address, reply_to=reply_to,
             unsubscribe_url=unsubscribe_url(address),
             site=site, correction=correction, report=first,
-            fix=correction.suggestion or first.suggestion, html_lang=lang,
+            # What the editor says was published; never the reader's guess.
+            fix=correction.applied_fix, html_lang=lang,
         )
         message = replace(message, headers={**message.headers,
                                             CORRECTION_KEY: str(correction.id)})

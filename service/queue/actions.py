@@ -25,8 +25,10 @@ from service.models import (
     Status,
     utcnow,
 )
+from service.sanitize import clean_text
 
 MAX_NOTE = 2000
+MAX_FIX = 500  # the same bound as the quote and the suggestion
 BLOCK_HOURS = 24
 
 # Status actions as editors name them -> the status they set.
@@ -50,16 +52,31 @@ def _note(note: str) -> str:
     return note
 
 
+def _applied_fix(correction: Correction, text: str | None) -> str | None:
+    """The published text as stored: clean, one line; None when it says nothing (empty, or
+    the quote itself unchanged)."""
+    text = clean_text(text or "")
+    if len(text) > MAX_FIX:
+        raise ActionError(f"The published text is too long (at most {MAX_FIX} characters).")
+    if not text or text == correction.exact:
+        return None
+    return text
+
+
 def change_status(
-    session: Session, correction: Correction, editor: Editor, action: str, note: str = ""
+    session: Session, correction: Correction, editor: Editor, action: str, note: str = "",
+    applied_fix: str | None = None,
 ) -> Event | None:
     """Apply ``fixed``/``rejected``/``spam``/``reopen``; None when nothing changes.
 
-    Reopening an assigned correction puts it back "in progress" with its assignee.
+    ``applied_fix`` is what the editor says was published, recorded with "fixed" only (the
+    readers' thank-you quotes it). Reopening an assigned correction puts it back "in
+    progress" with its assignee.
     """
     if action not in STATUS_ACTIONS:
         raise ActionError(f"“{action}” is not something that can be done to a correction.")
     note = _note(note)
+    applied_fix = _applied_fix(correction, applied_fix) if action == "fixed" else None
     old = correction.status
     new = STATUS_ACTIONS[action]
     if action == "reopen":
@@ -78,8 +95,10 @@ def change_status(
         correction.resolved_at = now
         correction.resolved_by_id = editor.id
         correction.resolution_note = note
+    correction.applied_fix = applied_fix
     event = Event(correction_id=correction.id, editor_id=editor.id, action=action,
-                  from_status=old, to_status=new, note=note, created_at=now)
+                  from_status=old, to_status=new, note=note, applied_fix=applied_fix,
+                  created_at=now)
     session.add(event)
     session.flush()
     on_status_changed(session, correction, old, new)

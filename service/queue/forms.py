@@ -4,10 +4,17 @@ validate the fields (so their own CSRF check is off, to avoid checking twice).""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from service.queue.actions import BULK_ACTIONS, MAX_NOTE, STATUS_ACTIONS
+from service.queue.actions import BULK_ACTIONS, MAX_FIX, MAX_NOTE, STATUS_ACTIONS
 
 
 class _Form(FlaskForm):
@@ -20,6 +27,9 @@ class StatusForm(_Form):
                          validators=[InputRequired("Choose what to do.")])
     note = TextAreaField("Note", validators=[Length(max=MAX_NOTE, message=(
         f"The note is too long (at most {MAX_NOTE} characters)."))])
+    # Used by "fixed" only: the text now published, pre-filled with the suggestion.
+    applied_fix = StringField("Published text", validators=[Length(max=MAX_FIX, message=(
+        f"The published text is too long (at most {MAX_FIX} characters)."))])
     next = HiddenField()
 
 

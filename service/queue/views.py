@@ -192,7 +192,7 @@ def status(correction_id: int):
         abort(400, _form_errors(form))
     try:
         event = actions.change_status(db.session, correction, current_user, form.action.data,
-                                      form.note.data or "")
+                                      form.note.data or "", form.applied_fix.data)
     except ActionError as exc:
         abort(400, str(exc))
     db.session.commit()
