@@ -295,3 +295,28 @@ def open_counts(session: Session, editor: Editor) -> list[tuple[Site, int]]:
     )
     stmt = restrict(select(Site, count), editor, Site.id).where(Site.active.is_(True))
     return [(site, n) for site, n in session.execute(stmt.order_by(Site.name))]
+
+
+def matching(session: Session, editor: Editor, filters: Filters) -> Select | None:
+    """Every correction the filters select that ``editor`` sees, in the queue's order, with no
+    page cut (the CSV export); None when they see none of the filtered sites."""
+    column, descending = SORTS[filters.sort]
+    sites = _visible_sites(session, editor, filters)
+    if sites is not None and not sites:
+        return None
+    stmt = select(Correction).where(Correction.status.in_(STATUS_FILTERS[filters.status]),
+                                    *_conditions(editor, filters))
+    if sites is not None:
+        stmt = stmt.where(Correction.site_id.in_(sorted(sites)))
+    order = (column.desc(), Correction.id.desc()) if descending else (column, Correction.id)
+    return stmt.options(joinedload(Correction.assignee), joinedload(Correction.site)) \
+        .order_by(*order)
+
+
+def same_article(session: Session, correction: Correction) -> list[Correction]:
+    """Every correction of ``correction``'s page (same site, same normalised URL), whatever
+    its status, newest first; read from the ``(site_id, url)`` index."""
+    return list(session.scalars(
+        select(Correction).options(joinedload(Correction.assignee))
+        .where(Correction.site_id == correction.site_id, Correction.url == correction.url)
+        .order_by(Correction.first_reported_at.desc(), Correction.id.desc())).unique())

@@ -7,9 +7,21 @@ buttons. The work itself is in ``listing.py`` and ``actions.py``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -20,6 +32,7 @@ from service.models import KINDS, STATUSES, Correction, Editor, Event, Report, S
 from service.queue import actions
 from service.queue.actions import ActionError
 from service.queue.diff import word_diff
+from service.queue.export import queue_csv
 from service.queue.forms import AssignForm, BlockForm, BulkForm, NoteForm, StatusForm
 from service.queue.listing import (
     FilterError,
@@ -27,6 +40,7 @@ from service.queue.listing import (
     list_corrections,
     open_counts,
     parse_filters,
+    same_article,
 )
 
 bp = Blueprint("queue", __name__)
@@ -164,6 +178,31 @@ def index():
         statuses=STATUSES, nav_section="queue", here=request.full_path.rstrip("?"),
         people=_assignable(set() if current_user.is_admin else {s.id for s in sites}),
     )
+
+
+@bp.get("/queue.csv")
+@login_required
+def export():
+    """The queue with the same filters as ``/queue``, every page of it, as a spreadsheet."""
+    try:
+        filters = parse_filters(request.args)
+    except FilterError as exc:
+        abort(400, str(exc))
+    filters = replace(filters, after="", before="")
+    body = stream_with_context(queue_csv(db.session, current_user, filters))
+    stamp = utcnow().strftime("%Y-%m-%d")
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="errata-queue-{stamp}.csv"',
+        "Cache-Control": "private, no-store"})
+
+
+@bp.get("/queue/<int:correction_id>/article")
+@login_required
+def article(correction_id: int):
+    """All corrections of one article, whatever their status."""
+    correction = _correction_or_404(correction_id)
+    return render_template("queue/article.html", c=correction,
+                           rows=same_article(db.session, correction), nav_section="queue")
 
 
 @bp.get("/queue/<int:correction_id>")
