@@ -57,7 +57,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     mailer.init_app(app)
     limiter.init_app(app)
 
-    from service import web
+    from service import i18n, web
+
+    i18n.init_app(app)
 
     web.init_app(app)
     _register_blueprints(app)

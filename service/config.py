@@ -29,6 +29,9 @@ _ENV: list[tuple[str, str, Any]] = [
     ("ERRATA_SECURE_COOKIES", "SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
     ("ERRATA_MAIL_WINDOW_MINUTES", "ERRATA_MAIL_WINDOW_MINUTES", int),
     ("ERRATA_PURGE_DAYS", "ERRATA_PURGE_DAYS", int),
+    ("ERRATA_DEFAULT_LANGUAGE", "ERRATA_DEFAULT_LANGUAGE", str),
+    ("ERRATA_DEFAULT_TIMEZONE", "ERRATA_DEFAULT_TIMEZONE", str),
+    ("ERRATA_TRANSLATIONS_DIR", "ERRATA_TRANSLATIONS_DIR", str),
     ("MAIL_SERVER", "MAIL_SERVER", str),
     ("MAIL_PORT", "MAIL_PORT", int),
     ("MAIL_USE_TLS", "MAIL_USE_TLS", lambda v: v.lower() in {"1", "true", "yes"}),
@@ -40,6 +43,8 @@ _ENV: list[tuple[str, str, Any]] = [
 
 
 def defaults(instance_path: str) -> dict[str, Any]:
+    from service import asset_dir
+
     db_path = Path(instance_path) / "errata.db"
     return {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
@@ -59,6 +64,12 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "ERRATA_LOCK_TIMEOUT_SECONDS": 10.0,
         "ERRATA_MAIL_WINDOW_MINUTES": 10,
         "ERRATA_PURGE_DAYS": 0,
+        # Pages for people whose browser names none of our languages, and for mail to
+        # people who never chose one; times for people who never chose a zone.
+        "ERRATA_DEFAULT_LANGUAGE": "en",
+        "ERRATA_DEFAULT_TIMEZONE": "UTC",
+        # The catalogs' sources (translations/<lang>/LC_MESSAGES/*.po); see docs/i18n.md.
+        "ERRATA_TRANSLATIONS_DIR": asset_dir("translations"),
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

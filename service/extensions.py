@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import current_app, request
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -16,6 +17,7 @@ from service.models import Base
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+babel = Babel()
 mailer = Mail()
 # Ingest keys its limits by site + salted IP hash itself (service/ingest/limits.py); the
 # decorator-style limits elsewhere (login) key by remote address, which ProxyFix has resolved.

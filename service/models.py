@@ -118,9 +118,13 @@ class Editor(Base):
     display_name: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[str] = mapped_column(String(16), default="editor")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Mail preferences: immediate (batched), digest (daily at digest_hour UTC), off.
+    # Mail preferences: immediate (batched), digest (daily at digest_hour in their zone), off.
     notify_mode: Mapped[str] = mapped_column(String(16), default="immediate")
     digest_hour: Mapped[int] = mapped_column(Integer, default=8)
+    # Their interface and mail language ("ru", "en"…) and IANA time zone ("Europe/Moscow").
+    # Empty until known: then the browser's Accept-Language and the service's default zone.
+    language: Mapped[str] = mapped_column(String(16), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
 

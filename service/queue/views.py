@@ -8,7 +8,6 @@ buttons. The work itself is in ``listing.py`` and ``actions.py``.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -83,19 +82,6 @@ def queue_open_counts() -> list[tuple[Site, int]]:
     if "queue_open_counts" not in g:
         g.queue_open_counts = open_counts(db.session, current_user)
     return g.queue_open_counts
-
-
-@bp.app_template_filter("ago")
-def ago(when: datetime | None) -> str:
-    """"3 h ago" style ages; the exact time goes in the <time> element's title."""
-    if when is None:
-        return ""
-    seconds = max(0, int((utcnow() - when).total_seconds()))
-    for size, unit in ((86400 * 365, "y"), (86400 * 30, "mo"), (86400, "d"), (3600, "h"),
-                       (60, "min")):
-        if seconds >= size:
-            return f"{seconds // size} {unit} ago"
-    return "just now"
 
 
 @bp.app_template_filter("http_url")
