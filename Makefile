@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 
-.PHONY: run test lint bench sizes clean
+.PHONY: run test lint bench sizes snippet clean
 
 # The stamp is remade whenever pyproject.toml changes, so a pull that adds a
 # dependency is installed by the next `make run`/`make test` without a wipe.
@@ -25,7 +25,15 @@ run: $(VENV)/.installed-run
 	$(BIN)/errata demo
 	PORT=$(PORT) $(BIN)/errata run --with-mail-sender
 
-test: $(VENV)/.installed-test
+# terser, pinned in snippet/package-lock.json, for snippet/build.py and its tests.
+SNIPPET_DEPS := snippet/node_modules/.package-lock.json
+$(SNIPPET_DEPS): snippet/package-lock.json
+	npm ci --prefix snippet --no-audit --no-fund --loglevel=error
+
+snippet: $(VENV)/.installed-test $(SNIPPET_DEPS)
+	$(BIN)/python snippet/build.py
+
+test: $(VENV)/.installed-test $(SNIPPET_DEPS)
 	$(BIN)/ruff check service tests bench migrations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -6,28 +6,9 @@
   'use strict';
   const w = window, d = document;
   const QUEUE = 'errata:q', BLOCK = '\u2029', MAX_EXACT = 500, CONTEXT = 64, WEEK = 6048e5;
-  // One table per language: a new language is one object here (and a hint in errata.js).
-  const STRINGS = {
-    en: {
-      t: 'Report an error', f: 'Correct text', k: 'Error type', typo: 'Typo', fact: 'Fact',
-      other: 'Other', c: 'Comment (optional)', e: 'Your email, to hear about the fix (optional)',
-      s: 'Send', x: 'Cancel', z: 'Close', i: 'Sending…', ok: 'Thank you! The editors will check it.',
-      q: 'No connection: your report is saved and will be sent later.',
-      r: 'Too many reports. Try again in {n} min.',
-      l: 'Too long: only the first 500 characters will be sent.',
-      h: 'Select the text with the error first.',
-    },
-    ru: {
-      t: 'Сообщить об ошибке', f: 'Правильный текст', k: 'Тип ошибки', typo: 'Опечатка',
-      fact: 'Факт', other: 'Другое', c: 'Комментарий (необязательно)',
-      e: 'Почта, чтобы узнать об исправлении (необязательно)', s: 'Отправить', x: 'Отмена',
-      z: 'Закрыть', i: 'Отправляем…', ok: 'Спасибо! Редакция проверит.',
-      q: 'Нет связи: сообщение сохранено и будет отправлено позже.',
-      r: 'Слишком много сообщений. Попробуйте через {n} мин.',
-      l: 'Слишком длинно: отправим первые 500 символов.',
-      h: 'Сначала выделите текст с ошибкой.',
-    },
-  };
+  // The server takes a report sent sooner than this after the dialog opened for a bot's, and
+  // drops it in silence; ERRATA_MIN_ELAPSED_MS may lower its threshold, never raise it.
+  const MIN_ELAPSED = 800;
   // Themeable through --errata-* custom properties, which inherit into the shadow root.
   // System colours (Canvas, LinkText) follow prefers-color-scheme through color-scheme.
   // There is no animation, so prefers-reduced-motion has nothing to turn off.
@@ -49,6 +30,9 @@ div{bottom:1em;left:1em;padding:1em;background:#222;color:#fff}
 div:empty{display:none}`;
 
   const isSpace = (c) => /\s/.test(c || 'x');
+  // Cuts by UTF-16 index may fall inside a surrogate pair (emoji, astral CJK): the broken
+  // half is dropped, since a lone surrogate is text no server can store.
+  const whole = (s) => s.replace(/^[\udc00-\udfff]|[\ud800-\udbff]$/g, '');
 
   // The selection in the range R as a reader sees it, with up to CONTEXT characters each side.
   // Hidden elements, scripts, styles and form fields are skipped; <br> and runs of whitespace
@@ -96,13 +80,14 @@ div:empty{display:none}`;
     if (long) {
       i = n.lastIndexOf(' ', a + MAX_EXACT);
       b = i > a ? i : a + MAX_EXACT;
+      if (/[\ud800-\udbff]/.test(n[b - 1])) b--;
     }
     let prefix = n.slice(0, a).split(BLOCK).pop();
     let suffix = n.slice(b).split(BLOCK)[0];
     // Word boundaries: take one character more, then drop the partial word at the far end.
     // The near end keeps its one space, which tells the server the quote starts a word.
-    if (prefix.length > CONTEXT) prefix = prefix.slice(-CONTEXT - 1).replace(/^\S*\s/, '');
-    if (suffix.length > CONTEXT) suffix = suffix.slice(0, CONTEXT + 1).replace(/\s\S*$/, '');
+    if (prefix.length > CONTEXT) prefix = whole(prefix.slice(-CONTEXT - 1)).replace(/^\S*\s/, '');
+    if (suffix.length > CONTEXT) suffix = whole(suffix.slice(0, CONTEXT + 1)).replace(/\s\S*$/, '');
     return { exact: n.slice(a, b).split(BLOCK).join(' '), prefix, suffix, start: a, end: b, long };
   };
 
@@ -118,7 +103,19 @@ div:empty{display:none}`;
   const retryAfter = (res) => res && res.headers.get('Retry-After') * 1e3;
 
   Errata.ui = (script, lang) => {
-    const o = script.dataset, t = STRINGS[lang] || STRINGS.en;
+    const o = script.dataset;
+    // The reader's strings, written once here in English; snippet/build.py puts in one
+    // language's translations from translations/<lang>/LC_MESSAGES/snippet.po.
+    const t = L10N({
+      "t": "Report an error", "f": "Correct text", "k": "Error type", "typo": "Typo",
+      "fact": "Fact", "other": "Other", "c": "Comment (optional)",
+      "e": "Your email, to hear about the fix (optional)", "s": "Send", "x": "Cancel",
+      "z": "Close", "i": "Sending…", "ok": "Thank you! The editors will check it.",
+      "q": "No connection: your report is saved and will be sent later.",
+      "r": "Too many reports. Try again in {n} min.",
+      "l": "Too long: only the first 500 characters will be sent.",
+      "h": "Select the text with the error first."
+    }, lang);
     let host, sr, dlg, tip, touchButton, saved, data, openedAt, previous, timer, listening, tries = 0;
 
     // A string body goes as text/plain;charset=UTF-8: a "simple" request, no preflight.
@@ -215,7 +212,7 @@ div:empty{display:none}`;
         const body = {
           ...data, kind: F.kind.value, suggestion: F.suggestion.value, comment: F.comment.value,
           notify: !!F.email.value, email: F.email.value, hp: F.hp.value,
-          elapsed_ms: Date.now() - openedAt, client: 'errata.js/0.1.0',
+          client: 'errata.js/0.1.0',
         };
         const done = (m) => {
           say(m);
@@ -225,6 +222,9 @@ div:empty{display:none}`;
         };
         send.disabled = true;
         say(t.i);
+        // A quick Ctrl+Enter twice: wait out the rest of the minimum, showing "Sending…".
+        await new Promise((ok) => setTimeout(ok, openedAt + MIN_ELAPSED - Date.now()));
+        body.elapsed_ms = Date.now() - openedAt;
         let res = 0, j = {};
         try {
           res = await post(body);

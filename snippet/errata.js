@@ -12,16 +12,19 @@
   // also means no usable <dialog>): a silent no-op.
   if (w.Errata || !s || !s.src || !d.adoptedStyleSheets) return;
   const o = s.dataset;
-  const lang = (o.lang || d.documentElement.lang || 'en').slice(0, 2).toLowerCase();
+  // The only strings needed before the dialog loads: [lead, keyboard, touch], in every
+  // language (snippet/build.py puts in the catalogs' translations).
+  const STRINGS = L10N([
+    "Noticed an error? Select it and ", "press Ctrl+Enter", "tap “Report an error”"
+  ]);
+  // The reader's language: the site owner's override, the page's, the site's default (on the
+  // embed line), the browser's, English: the first one there is a dialog for.
+  const lang = [o.lang, d.documentElement.lang, o.defaultLang, navigator.language, 'en']
+    .map((l) => (l || '').toLowerCase().split('-')[0]).find((l) => STRINGS[l]);
+  const hint = STRINGS[lang];
   // Phones and tablets have no Ctrl+Enter: a button appears by a resting selection instead.
   const touch = matchMedia('(pointer:coarse)').matches;
   const mac = /Mac|iP/.test(navigator.platform);
-  // The only strings needed before the dialog loads: [lead, keyboard, touch].
-  const HINTS = {
-    en: ['Noticed an error? Select it and ', 'press Ctrl+Enter', 'tap “Report an error”'],
-    ru: ['Заметили ошибку? Выделите её и ', 'нажмите Ctrl+Enter', 'нажмите «Сообщить об ошибке»'],
-  };
-  const hint = HINTS[lang] || HINTS.en;
   // The page's own fields keep their shortcuts. 'form' in e: input, textarea, select, button.
   const editable = (e) => e && (e.isContentEditable || 'form' in e);
   // The selection as a detached Range, which survives the dialog taking focus.
@@ -38,7 +41,7 @@
   // nonce-based CSP; it defines Errata.ui.
   const go = (range, what) => (ui = ui || new Promise((done) => {
     const e = d.createElement('script');
-    e.src = new URL('errata-dialog.js', s.src);
+    e.src = new URL(`errata-dialog.${lang}.js`, s.src);
     e.nonce = o.nonce || '';
     e.onload = () => done(E.ui(s, lang));
     d.head.append(e);

@@ -8,6 +8,7 @@ hostile stylesheet, so every test also checks that neither breaks the dialog.
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from pathlib import Path
@@ -24,6 +25,7 @@ from service.sites.core import apply_changes, create_site
 from tests.browser.conftest import _serve
 
 PAGES = Path(__file__).with_name("pages")
+JS = Path(__file__).resolve().parents[2] / "static" / "js"
 TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript"}
 NETWORK_ERROR = "Failed to load resource"
 
@@ -32,10 +34,12 @@ class PageServer:
     """Serves ``pages/NAME`` with the snippet tag added; query parameters become its data-*.
 
     ``?nonce=N`` switches the page to a nonce-only script-src (no host allow-list).
+    ``?src=/PATH`` loads the snippet from ``files[PATH]`` on this server instead of the app.
     """
 
     def __init__(self, live_url: str):
         self.live = live_url
+        self.files: dict[str, Path] = {}
         self.server, self.port = _serve(self.app)
         self.origin = f"http://127.0.0.1:{self.port}"
 
@@ -47,6 +51,10 @@ class PageServer:
         req = Request(environ)
         if req.path == "/favicon.ico":
             return Response(status=204)(environ, start_response)
+        if req.path in self.files:
+            return Response(self.files[req.path].read_bytes(),
+                            headers={"Content-Type": "text/javascript; charset=utf-8"}
+                            )(environ, start_response)
         path = PAGES / req.path.lstrip("/")
         if not path.is_file() or path.parent != PAGES:
             return Response("not found", 404)(environ, start_response)
@@ -55,10 +63,12 @@ class PageServer:
         if path.suffix == ".html":
             data = {k: v[0] for k, v in parse_qs(req.query_string.decode()).items()}
             nonce = data.pop("nonce", None)
+            src = self.origin + data.pop("src") if "src" in data else (
+                f"{self.live}/static/js/errata.js")
             attrs = "".join(f' data-{k}="{escape(v)}"' for k, v in data.items())
             if nonce:
                 attrs += f' nonce="{nonce}" data-nonce="{nonce}"'
-            tag = f'<script src="{self.live}/static/js/errata.js"{attrs} defer></script>\n'
+            tag = f'<script src="{src}"{attrs} defer></script>\n'
             body = body.replace("</body>", tag + "</body>")
             scripts = f"'nonce-{nonce}'" if nonce else f"'self' {self.live}"
             headers["Content-Security-Policy"] = (
@@ -221,6 +231,23 @@ def test_stored_quote_equals_the_selection(live, pages, site, page, case):
     assert correction.exact == exact
 
 
+
+def test_context_cut_never_splits_a_surrogate_pair(live, pages, site, page):
+    """Emoji before the selection and astral CJK after it, with no space to cut at."""
+    sent = []
+    page.on("request", lambda r: sent.append(r.post_data) if r.method == "POST" else None)
+    page.goto(pages.url("astral.html", site, root="article"))
+    page.wait_for_function("window.Errata")
+    select_text(page, "#astral", "错误")
+    page.keyboard.press("Control+Enter")
+    send(page)
+    page.locator("errata-ui").get_by_text("Thank you").wait_for()
+    body = json.loads(sent[0])
+    # 64 UTF-16 units of context each side: 32 whole characters, no broken half.
+    assert (body["prefix"], body["exact"], body["suffix"]) == ("😀" * 32, "错误", "𠀀" * 32)
+    (report,) = wait_for_rows(live, Report, 1)
+    assert (report.prefix, report.exact, report.suffix) == ("😀" * 32, "错误", "𠀀" * 32)
+
 # -- trigger manners ---------------------------------------------------------------------
 
 def test_fields_editables_and_claimed_shortcuts_are_left_alone(live, pages, site, page):
@@ -366,6 +393,19 @@ def test_stored_jump_link_scrolls_to_the_reported_text(live, pages, site, page):
     fresh.close()
 
 
+def test_ctrl_enter_twice_quickly_waits_out_the_minimum_and_is_stored(live, pages, site, page):
+    """A person is never taken for a bot: the server drops reports sent under 800 ms."""
+    page.goto(pages.url("article.html", site, root="article"))
+    page.wait_for_function("window.Errata")
+    select_text(page, "#inline", "Tuesday")
+    page.keyboard.press("Control+Enter")
+    dialog(page).wait_for(state="visible")
+    page.keyboard.press("Control+Enter")  # the second one sends at once
+    page.locator("errata-ui").get_by_text("Sending…").wait_for()
+    page.locator("errata-ui").get_by_text("Thank you").wait_for()
+    (report,) = wait_for_rows(live, Report, 1)
+    assert report.exact == "Tuesday" and report.elapsed_ms >= 800
+
 # -- when sending fails -------------------------------------------------------------------
 
 def test_wrong_origin_403_shows_the_message_and_keeps_the_text(live, pages, page):
@@ -480,3 +520,22 @@ def test_demo_page_opens_the_dialog(live, page):
     assert "Ctrl+Enter" in page.locator(".report-hint").inner_text()
     report(page, "article p:nth-of-type(3)", "Foreign Ministry collegiums")
     assert wait_for_rows(live, Report, 1)[0].exact == "Foreign Ministry collegiums"
+
+
+# -- languages and files -------------------------------------------------------------------
+
+def test_a_loader_cached_before_the_language_split_still_gets_a_working_dialog(live, pages,
+                                                                             site, page):
+    """Pages holding last release's errata.js (cached an hour) ask for errata-dialog.js."""
+    pages.files["/cached/errata.js"] = PAGES / "cached-errata.js"
+    pages.files["/cached/errata-dialog.js"] = JS / "errata-dialog.js"
+    page.goto(pages.url("ru.html", site, root="article", src="/cached/errata.js",
+                        endpoint=f"{live.url}/api/v1/reports"))
+    page.wait_for_function("window.Errata")
+    select_text(page, "#ru", "новый бюджет")
+    page.keyboard.press("Control+Enter")
+    dialog(page).wait_for(state="visible")
+    assert page.locator("errata-ui h2").inner_text() == "Сообщить об ошибке"
+    send(page)
+    page.locator("errata-ui").get_by_text("Спасибо").wait_for()
+    assert wait_for_rows(live, Report, 1)[0].exact == "новый бюджет"
