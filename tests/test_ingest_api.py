@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from service.extensions import db
 from service.models import Correction, Counter, Report
-from tests.conftest import ORIGIN, post_report, report_body
+from tests.conftest import ORIGIN, login, post_report, report_body
 
 
 @pytest.fixture
@@ -58,6 +58,27 @@ def test_repeat_of_the_same_spot_is_grouped_with_a_count(client, app, site):
                     "count": 2}
     assert count(app, Correction) == 1
     assert count(app, Report) == 2
+
+
+def test_a_suggestion_equal_to_the_quote_is_none_and_a_later_real_one_wins(client, app, site,
+                                                                           factory):
+    """The snippet pre-fills the selection; sent untouched, it suggests nothing."""
+    first = post_report(client, site.key, suggestion=" collegiums ").get_json()
+    post_report(client, site.key, suggestion="")  # nothing either
+    post_report(client, site.key, exact="Ministry collegiums",
+                prefix="The joint meeting of the Foreign ", suggestion="collegiums")
+    assert post_report(client, site.key, suggestion="collegia").status_code == 200
+    post_report(client, site.key, suggestion="collegium")  # the first real one stays
+    with app.app_context():
+        corr = db.session.get(Correction, first["correction"])
+        assert (corr.report_count, corr.suggestion) == (5, "collegia")
+        reports = db.session.scalars(select(Report.suggestion).order_by(Report.id)).all()
+        assert reports == ["", "", "collegiums", "collegia", "collegium"]
+    factory.editor("admin@news.example", role="admin")
+    html_client = client.application.test_client()
+    assert login(html_client, "admin@news.example").status_code == 302
+    html = html_client.get(f"/queue/{first['correction']}").get_data(as_text=True)
+    assert html.count("No suggestion") == 2  # the first two reports
 
 
 def test_same_words_elsewhere_on_the_page_open_a_second_correction(client, app, site):

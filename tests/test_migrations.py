@@ -24,3 +24,53 @@ def test_upgrade_is_idempotent(app, runner):
     result = runner.invoke(args=["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert "up to date" in result.output
+
+
+def _run_migration(app, filename: str) -> None:
+    """Run one migration's upgrade() on the test database (a data migration, re-run safely
+    on today's schema)."""
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.operations import Operations
+
+    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / filename
+    spec = importlib.util.spec_from_file_location("migration_under_test", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with app.app_context(), db.engine.begin() as conn:
+        with Operations.context(MigrationContext.configure(conn)):
+            module.upgrade()
+
+
+def test_untouched_pre_fills_stored_before_are_cleared(app, factory):
+    """0005: a suggestion that only repeats its quote becomes none; the correction takes the
+    first real suggestion among its reports."""
+    from sqlalchemy import select
+
+    from service.models import Correction, Report
+
+    site = factory.site()
+    with app.app_context():
+        def correction(exact, suggestion, reports):
+            c = Correction(site_id=site.id, url="https://news.example/a", exact=exact,
+                           suggestion=suggestion)
+            db.session.add(c)
+            db.session.flush()
+            for r_exact, r_suggestion in reports:
+                db.session.add(Report(correction_id=c.id, site_id=site.id, url=c.url,
+                                      exact=r_exact, suggestion=r_suggestion))
+            db.session.flush()
+            return c.id
+
+        pre_filled = correction("teh", "teh", [("teh", "teh"), ("the teh", "teh"),
+                                               ("teh", "the"), ("teh", "tea")])
+        alone = correction("recieve", "recieve", [("recieve", "recieve")])
+        real = correction("colour", "color", [("colour", "color"), ("colour", "colour")])
+        db.session.commit()
+    _run_migration(app, "0005_untouched_suggestions.py")
+    with app.app_context():
+        got = {c.id: c.suggestion for c in db.session.scalars(select(Correction))}
+        assert got == {pre_filled: "the", alone: "", real: "color"}
+        suggestions = db.session.scalars(select(Report.suggestion).order_by(Report.id)).all()
+        assert suggestions == ["", "teh", "the", "tea", "", "color", ""]

@@ -174,7 +174,7 @@ def submit_reports(session: Session, batch: Sequence[Pending]) -> list[Outcome]:
         match.report_count += 1
         match.added += 1
         match.last_reported_at = now
-        if not match.suggestion and data.suggestion:
+        if not match.suggestion and data.suggestion and data.suggestion != match.exact:
             match.suggestion = match.changes["suggestion"] = data.suggestion
         if data.title and not match.title:
             match.title = match.changes["title"] = data.title

@@ -179,7 +179,9 @@ def parse_report(data: dict[str, Any]) -> ReportInput:
         start=start,
         end=end,
         kind=kind,
-        suggestion=text["suggestion"],
+        # The snippet pre-fills the suggestion with the selection: sent untouched, it is no
+        # suggestion at all, and a later reader's real one must be able to take its place.
+        suggestion="" if text["suggestion"] == text["exact"] else text["suggestion"],
         comment=text["comment"],
         # The address is kept only when the reader asked to be told about the fix.
         email=email if notify else None,
