@@ -72,6 +72,9 @@ def base_config(database_url: str, instance_path: str, **extra: Any) -> dict[str
         "MAIL_SUPPRESS_SEND": False,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 1,
+        # scrypt costs 0.15 s a hash and the suite makes hundreds; production's own hash is
+        # covered by tests/test_accounts.py::test_login_with_the_real_password_hash.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
     }
     cfg.update(extra)
     return cfg

@@ -65,6 +65,15 @@ def test_login_then_logout(client, admin):
     assert client.get("/account/settings").status_code == 302
 
 
+@pytest.mark.parametrize("app_config", [{"PASSWORD_HASH_METHOD": None}])
+def test_login_with_the_real_password_hash(app, client, admin):
+    """The rest of the suite stores cheap hashes (tests/conftest.py); this one is production's."""
+    assert get_editor(app, ADMIN).password_hash.startswith("scrypt:")
+    assert login(client, ADMIN, "not the password").status_code == 401
+    assert login(client, "nobody@news.example", PASSWORD).status_code == 401
+    assert login(client, ADMIN, PASSWORD).status_code == 302
+
+
 def test_login_records_the_time(app, client, admin):
     login(client, ADMIN, PASSWORD)
     assert get_editor(app, ADMIN).last_login_at is not None

@@ -6,10 +6,14 @@ from pathlib import Path
 import pytest
 
 from service import asset_dir
-from tests.conftest import ORIGIN, post_report
+from tests.conftest import ORIGIN, login, post_report
 
-# Our own pages. /demo stands for a publisher's page (its own inline styles, strict scripts).
-HTML_PAGES = ["/login", "/no-such-page", "/queue/999999", "/sites", "/people"]
+# Our own pages, each answered itself (no redirect): what anyone may open, then an admin's.
+# /demo stands for a publisher's page (its own inline styles, strict scripts).
+PUBLIC_PAGES = [("/login", 200), ("/reset", 200), ("/no-such-page", 404),
+                ("/unsubscribe/not-a-token", 400)]
+ADMIN_PAGES = [("/queue", 200), ("/queue/999999", 404), ("/sites", 200), ("/sites/new", 200),
+               ("/people", 200), ("/outbox", 200), ("/account/settings", 200)]
 
 
 @pytest.fixture
@@ -25,9 +29,19 @@ def csp_directives(header: str) -> dict[str, str]:
     return out
 
 
-@pytest.mark.parametrize("path", HTML_PAGES)
-def test_html_pages_carry_a_strict_policy(client, path):
-    resp = client.get(path, follow_redirects=True)
+@pytest.fixture
+def admin_client(client, factory):
+    factory.editor("admin@news.example", role="admin")
+    assert login(client, "admin@news.example").status_code == 302
+    return client
+
+
+@pytest.mark.parametrize(("path", "status"), PUBLIC_PAGES + ADMIN_PAGES)
+def test_html_pages_carry_a_strict_policy(request, client, path, status):
+    if (path, status) in ADMIN_PAGES:
+        client = request.getfixturevalue("admin_client")
+    resp = client.get(path)
+    assert resp.status_code == status
     assert resp.mimetype == "text/html"
     csp = csp_directives(resp.headers["Content-Security-Policy"])
     assert csp["default-src"] == "'self'"
@@ -70,16 +84,31 @@ def test_ingest_keeps_its_cors_rules_and_no_page_policy(client, site):
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
 
 
-def test_static_files_are_not_given_the_page_policy(client):
-    files = sorted(p for p in Path(asset_dir("static")).rglob("*") if p.is_file())
-    if not files:
-        pytest.skip("no static files yet")
-    for path in files[:5]:
-        rel = path.relative_to(asset_dir("static")).as_posix()
-        resp = client.get(f"/static/{rel}")
-        assert resp.status_code == 200, rel
-        assert "Content-Security-Policy" not in resp.headers, rel
-        resp.close()
+STATIC = Path(asset_dir("static"))
+
+
+@pytest.mark.parametrize("rel", sorted(p.relative_to(STATIC).as_posix()
+                                       for p in STATIC.rglob("*") if p.is_file()))
+def test_static_files_are_not_given_the_page_policy(client, rel):
+    resp = client.get(f"/static/{rel}", headers={"Origin": ORIGIN})
+    assert resp.status_code == 200
+    assert "Content-Security-Policy" not in resp.headers
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    if rel.startswith("js/"):
+        # The reader snippet: any site may load it, with SRI (CORS) and under COEP (CORP).
+        assert resp.headers["Access-Control-Allow-Origin"] == "*"
+        assert resp.headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+        assert resp.cache_control.public and resp.cache_control.max_age == 3600
+    else:
+        # The editors' own assets are for Errata's pages only.
+        assert "Access-Control-Allow-Origin" not in resp.headers
+        assert "Cross-Origin-Resource-Policy" not in resp.headers
+    resp.close()
+
+
+def test_both_snippet_files_are_checked():
+    assert {"js/errata.js", "js/errata-dialog.js"} <= {
+        p.relative_to(STATIC).as_posix() for p in STATIC.rglob("*.js")}
 
 
 def test_the_demo_page_keeps_scripts_strict(client):

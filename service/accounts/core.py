@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -10,8 +13,24 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from service.models import ROLES, Editor, Site, utcnow
 
 MIN_PASSWORD = 10
-# Computed once so that a login for an unknown email costs as much as a real check.
-_DUMMY_HASH = generate_password_hash("not a real password")
+HASH_METHOD = "scrypt"
+
+
+def _hash_method() -> str:
+    """werkzeug's scrypt, unless the app config's ``PASSWORD_HASH_METHOD`` says otherwise.
+
+    Only the test suite changes it (to a cheap hash: scrypt costs 0.15 s a hash), through the
+    app's mapping; it is not read from the environment, so no deployment can weaken it.
+    """
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD") or HASH_METHOD
+    return HASH_METHOD
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """Made once per method, so a login for an unknown email costs as much as a real check."""
+    return generate_password_hash("not a real password", method=method)
 
 
 class AccountError(ValueError):
@@ -34,7 +53,7 @@ def check_password_strength(password: str) -> None:
 
 def set_password(editor: Editor, password: str) -> None:
     check_password_strength(password)
-    editor.password_hash = generate_password_hash(password)
+    editor.password_hash = generate_password_hash(password, method=_hash_method())
 
 
 def editor_by_email(session: Session, email: str) -> Editor | None:
@@ -61,7 +80,7 @@ def authenticate(session: Session, email: str, password: str) -> Editor | None:
     """The active editor with this email and password, or None (same cost either way)."""
     editor = editor_by_email(session, email)
     if editor is None or not editor.password_hash:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(_hash_method()), password)
         return None
     if not check_password_hash(editor.password_hash, password) or not editor.active:
         return None
