@@ -25,6 +25,7 @@ _ENV: list[tuple[str, str, Any]] = [
     ("ERRATA_LIMIT_IP", "ERRATA_LIMIT_IP", str),
     ("ERRATA_MIN_ELAPSED_MS", "ERRATA_MIN_ELAPSED_MS", int),
     ("ERRATA_BLOCK_CACHE_SECONDS", "ERRATA_BLOCK_CACHE_SECONDS", float),
+    ("ERRATA_SITE_CACHE_SECONDS", "ERRATA_SITE_CACHE_SECONDS", float),
     ("ERRATA_LOCK_TIMEOUT_SECONDS", "ERRATA_LOCK_TIMEOUT_SECONDS", float),
     ("ERRATA_SECURE_COOKIES", "SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
     ("ERRATA_MAIL_WINDOW_MINUTES", "ERRATA_MAIL_WINDOW_MINUTES", int),
@@ -62,6 +63,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "ERRATA_MIN_ELAPSED_MS": 800,
         # The longest a report's transaction waits for a lock before it is answered 503.
         "ERRATA_LOCK_TIMEOUT_SECONDS": 10.0,
+        "ERRATA_BLOCK_CACHE_SECONDS": 5.0,
+        "ERRATA_SITE_CACHE_SECONDS": 10.0,
         "ERRATA_MAIL_WINDOW_MINUTES": 10,
         "ERRATA_PURGE_DAYS": 0,
         # Pages for people whose browser names none of our languages, and for mail to

@@ -94,9 +94,6 @@ def _schema(database_url, tmp_path_factory) -> str:
 
 
 def truncate_all(app) -> None:
-    from service.ingest.sitecache import forget
-
-    forget()
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in reversed(Base.metadata.sorted_tables)]

@@ -9,22 +9,18 @@ elsewhere (another worker, another host, a row written directly) within that int
 
 from __future__ import annotations
 
-import threading
-import time
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.extensions import app_state
+from service.caches import TTLCache, app_cache
 from service.ingest.urls import BadURL, normalize_origin
 from service.models import Block, Editor, utcnow
 
 KINDS = ("ip", "origin")
 MAX_HOURS = 24 * 365
-DEFAULT_CACHE_SECONDS = 5.0
 
 
 class BlockError(ValueError):
@@ -33,47 +29,34 @@ class BlockError(ValueError):
         self.fields = fields
 
 
-@dataclass
-class _Snapshot:
-    loaded_at: float = 0.0  # time.monotonic(); 0 = reload on next use
-    # (kind, value) -> [(site_id or None for every site, until)]
-    entries: dict[tuple[str, str], list[tuple[int | None, datetime]]] = field(
-        default_factory=dict
-    )
-    lock: threading.Lock = field(default_factory=threading.Lock)
+# (kind, value) -> [(site_id or None for every site, until)]
+Entries = dict[tuple[str, str], list[tuple[int | None, datetime]]]
 
 
-def _snapshot() -> _Snapshot:
-    return app_state("errata_blocks", _Snapshot)
+def _cache() -> TTLCache[Entries]:
+    return app_cache("errata_blocks", current_app.config["ERRATA_BLOCK_CACHE_SECONDS"])
 
 
-def _reload(session: Session, snap: _Snapshot) -> None:
-    now = utcnow()
+def _load(session: Session) -> Entries:
     rows = session.execute(
-        select(Block.kind, Block.value, Block.site_id, Block.until).where(Block.until > now)
+        select(Block.kind, Block.value, Block.site_id, Block.until).where(Block.until > utcnow())
     )
-    entries: dict[tuple[str, str], list[tuple[int | None, datetime]]] = {}
+    entries: Entries = {}
     for kind, value, site_id, until in rows:
         entries.setdefault((kind, value), []).append((site_id, until))
-    snap.entries = entries
-    snap.loaded_at = time.monotonic()
+    return entries
 
 
 def is_blocked(session: Session, site_id: int, ip_hash: str | None, origin: str | None) -> bool:
     """Whether reports from this reader (IP hash) or page origin are blocked on this site."""
-    snap = _snapshot()
-    ttl = float(current_app.config.get("ERRATA_BLOCK_CACHE_SECONDS", DEFAULT_CACHE_SECONDS))
-    if not snap.loaded_at or time.monotonic() - snap.loaded_at >= ttl:
-        with snap.lock:
-            if not snap.loaded_at or time.monotonic() - snap.loaded_at >= ttl:
-                _reload(session, snap)
-    if not snap.entries:
+    entries = _cache().get("active", lambda: _load(session))
+    if not entries:
         return False
     now = utcnow()
     for key in (("ip", ip_hash), ("origin", origin)):
         if key[1] is None:
             continue
-        for block_site, until in snap.entries.get(key, ()):  # type: ignore[call-overload]
+        for block_site, until in entries.get(key, ()):  # type: ignore[arg-type]
             if until > now and (block_site is None or block_site == site_id):
                 return True
     return False
@@ -81,7 +64,7 @@ def is_blocked(session: Session, site_id: int, ip_hash: str | None, origin: str 
 
 def forget_cache() -> None:
     """Make the next :func:`is_blocked` in this process read the database again."""
-    _snapshot().loaded_at = 0.0
+    _cache().forget()
 
 
 def block(session: Session, kind: str, value: str, site_id: int | None, hours: float,

@@ -20,6 +20,7 @@ from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import STRATEGIES, FixedWindowRateLimiter, RateLimiter
 
+from service.caches import TTLCache, app_cache
 from service.extensions import app_state, limiter
 from service.ingest.sitecache import SiteInfo
 
@@ -28,16 +29,14 @@ log = logging.getLogger(__name__)
 RETRY_BACKEND_AFTER = 30.0
 
 
-class _Fallback:
+def _fallback() -> RateLimiter:
     """Per-process limits used while the shared storage is unreachable (one per app)."""
-
-    def __init__(self) -> None:
-        self.limiter: RateLimiter = FixedWindowRateLimiter(MemoryStorage())
-        self.down_until = 0.0
+    return app_state("errata_limits_fallback", lambda: FixedWindowRateLimiter(MemoryStorage()))
 
 
-def _fallback() -> _Fallback:
-    return app_state("errata_limits_fallback", _Fallback)
+def _storage_down() -> TTLCache[bool]:
+    """Remembers for ``RETRY_BACKEND_AFTER`` seconds that the shared storage failed."""
+    return app_cache("errata_limits_down", RETRY_BACKEND_AFTER)
 
 
 @dataclass(frozen=True)
@@ -56,10 +55,9 @@ def limits_for(site: SiteInfo) -> list[tuple[str, str, str]]:
     ]
 
 
-def _strategy(fallback: _Fallback) -> RateLimiter:
-    if fallback.down_until and time.monotonic() < fallback.down_until:
-        return fallback.limiter
-    fallback.down_until = 0.0
+def _strategy() -> RateLimiter:
+    if _storage_down().peek("down"):
+        return _fallback()
     # Over Flask-Limiter's storage itself, not ``limiter.limiter``: that one switches to
     # Flask-Limiter's own memory fallback when a login request found the storage down, and
     # only switches back in a hook ingest skips. Ingest has its fallback and retry above.
@@ -149,19 +147,18 @@ def check_many(reports: list[tuple[SiteInfo, str]]) -> list[Breach | None]:
     """Count each (site, IP hash) report against every limit, in order; for each report the
     first limit it exceeded, or None. One round trip to Redis for the whole list."""
     batch = [_items(site, ip_hash) for site, ip_hash in reports]
-    fallback = _fallback()
-    strategy = _strategy(fallback)
+    strategy = _strategy()
     try:
         if type(strategy) is FixedWindowRateLimiter and type(strategy.storage) is RedisStorage:
             return _check_in_redis(strategy.storage, batch)
         return [_check_one_by_one(strategy, items) for items in batch]
     except Exception:  # noqa: BLE001 - any storage failure: keep taking reports
-        if strategy is fallback.limiter:
+        if strategy is _fallback():
             raise
         log.warning("rate-limit storage unreachable; using per-process limits for %ss",
                     RETRY_BACKEND_AFTER, exc_info=True)
-        fallback.down_until = time.monotonic() + RETRY_BACKEND_AFTER
-        return [_check_one_by_one(fallback.limiter, items) for items in batch]
+        _storage_down().put("down", True)
+        return [_check_one_by_one(_fallback(), items) for items in batch]
 
 
 def valid_limit(spec: str) -> bool:
