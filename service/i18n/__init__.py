@@ -65,7 +65,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.jinja_env.filters.update(when=when, ago=ago)
     app.jinja_env.globals.update(current_language=current_language, languages=languages,
-                                 time_tag=time_tag)
+                                 language_name=language_name, time_tag=time_tag)
 
 
 # -- catalogs --------------------------------------------------------------------------------
@@ -104,6 +104,16 @@ def languages() -> list[tuple[str, str]]:
             name = code
         out.append((code, name[:1].upper() + name[1:]))
     return out
+
+
+def language_name(code: str | None) -> str:
+    """A language code as words in the current language: ``ru`` → "Russian" / «русский»."""
+    if not code:
+        return ""
+    try:
+        return Locale.parse(code.replace("-", "_")).get_display_name(current_language()) or code
+    except (UnknownLocaleError, ValueError):
+        return code
 
 
 def language_codes() -> tuple[str, ...]:

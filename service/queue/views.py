@@ -27,6 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from service.accounts.access import can_see
 from service.extensions import db
+from service.i18n import _, lazy_gettext, ngettext
 from service.models import KINDS, STATUSES, Correction, Editor, Event, Report, Site, utcnow
 from service.queue import actions
 from service.queue.actions import ActionError
@@ -44,32 +45,56 @@ from service.queue.listing import (
 
 bp = Blueprint("queue", __name__)
 
+# The newsroom's words for the statuses; translated when shown (lazy_gettext).
 STATUS_LABELS = {
-    "new": "New",
-    "in_progress": "In progress",
-    "fixed": "Fixed",
-    "rejected": "Not an error",
-    "spam": "Spam",
+    "new": lazy_gettext("New"),
+    "in_progress": lazy_gettext("In progress"),
+    "fixed": lazy_gettext("Fixed"),
+    "rejected": lazy_gettext("Not an error"),
+    "spam": lazy_gettext("Spam"),
 }
-ACTION_DONE = {
-    "fixed": "marked as fixed",
-    "rejected": "marked as not an error",
-    "spam": "marked as spam",
-    "reopen": "reopened",
-    "assign": "assigned",
+KIND_LABELS = {
+    "typo": lazy_gettext("Typo"),
+    "fact": lazy_gettext("Fact"),
+    "other": lazy_gettext("Other"),
 }
 EVENT_LABELS = {
-    "fixed": "marked it fixed",
-    "rejected": "marked it not an error",
-    "spam": "marked it spam",
-    "auto_spam": "marked it spam on arrival (links or spam words)",
-    "reopen": "reopened it",
-    "assign": "assigned it",
-    "unassign": "unassigned it",
-    "note": "added a note",
-    "block_ip": "blocked a reader",
-    "block_origin": "blocked an origin",
+    "fixed": lazy_gettext("marked it fixed"),
+    "rejected": lazy_gettext("marked it not an error"),
+    "spam": lazy_gettext("marked it spam"),
+    "auto_spam": lazy_gettext("marked it spam on arrival (links or spam words)"),
+    "reopen": lazy_gettext("reopened it"),
+    "assign": lazy_gettext("assigned it"),
+    "unassign": lazy_gettext("unassigned it"),
+    "note": lazy_gettext("added a note"),
+    "block_ip": lazy_gettext("blocked a reader"),
+    "block_origin": lazy_gettext("blocked an origin"),
 }
+
+
+def _done(action: str, correction_id: int) -> str:
+    """The flash after one correction's action: whole sentences, so each language can order
+    its words."""
+    sentences = {
+        "fixed": _("#%(id)s marked as fixed.", id=correction_id),
+        "rejected": _("#%(id)s marked as not an error.", id=correction_id),
+        "spam": _("#%(id)s marked as spam.", id=correction_id),
+        "reopen": _("#%(id)s reopened.", id=correction_id),
+    }
+    return sentences[action]
+
+
+def _bulk_done(action: str, count: int) -> str:
+    if action == "fixed":
+        return ngettext("%(num)d correction marked as fixed.",
+                        "%(num)d corrections marked as fixed.", count)
+    if action == "rejected":
+        return ngettext("%(num)d correction marked as not an error.",
+                        "%(num)d corrections marked as not an error.", count)
+    if action == "spam":
+        return ngettext("%(num)d correction marked as spam.",
+                        "%(num)d corrections marked as spam.", count)
+    return ngettext("%(num)d correction assigned.", "%(num)d corrections assigned.", count)
 
 
 # -- template helpers --------------------------------------------------------------------------
@@ -93,7 +118,7 @@ def http_url(url: str | None) -> str:
 
 @bp.app_context_processor
 def _queue_helpers() -> dict:
-    return {"status_labels": STATUS_LABELS, "word_diff": word_diff}
+    return {"status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS, "word_diff": word_diff}
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -111,12 +136,13 @@ def _correction_or_404(correction_id: int) -> Correction:
     """Another site's correction is "not found", not "forbidden": its existence is private."""
     correction = db.session.get(Correction, correction_id) if fits_int(correction_id) else None
     if correction is None or not can_see(current_user, correction):
-        abort(404, "There is no correction with that number among your sites.")
+        abort(404, _("There is no correction with that number among your sites."))
     return correction
 
 
 def _form_errors(form) -> str:
-    return " ".join(msg for msgs in form.errors.values() for msg in msgs) or "Check the form."
+    messages = [str(msg) for msgs in form.errors.values() for msg in msgs]
+    return " ".join(messages) or _("Check the form.")
 
 
 def _assignable(site_ids: set[int]) -> list[Editor]:
@@ -140,7 +166,7 @@ def _assignee(value: str, site_ids: set[int]) -> Editor | None:
         editor_id = None
     editor = db.session.get(Editor, editor_id) if editor_id and fits_int(editor_id) else None
     if editor is None or editor not in _assignable(site_ids):
-        raise ActionError("That person can't take corrections of this site.")
+        raise ActionError(_("That person can't take corrections of this site."))
     return editor
 
 
@@ -222,10 +248,10 @@ def status(correction_id: int):
         abort(400, str(exc))
     db.session.commit()
     if event is None:
-        flash(f"#{correction.id} was already {STATUS_LABELS[correction.status].lower()}.",
-              "info")
+        flash(_("#%(id)s already has the status “%(status)s”.", id=correction.id,
+                status=STATUS_LABELS[correction.status]), "info")
     else:
-        flash(f"#{correction.id} {ACTION_DONE[form.action.data]}.", "success")
+        flash(_done(form.action.data, correction.id), "success")
     return redirect(_back(url_for("queue.show", correction_id=correction.id)))
 
 
@@ -241,8 +267,11 @@ def assign(correction_id: int):
         abort(400, str(exc))
     db.session.commit()
     if event is not None:
-        who = assignee.label if assignee else "nobody"
-        flash(f"#{correction.id} is now assigned to {who}.", "success")
+        if assignee:
+            flash(_("#%(id)s is now assigned to %(name)s.", id=correction.id,
+                    name=assignee.label), "success")
+        else:
+            flash(_("#%(id)s is now assigned to nobody.", id=correction.id), "success")
     return redirect(_back(url_for("queue.show", correction_id=correction.id)))
 
 
@@ -255,7 +284,7 @@ def note(correction_id: int):
         abort(400, _form_errors(form))
     actions.add_note(db.session, correction, current_user, form.note.data)
     db.session.commit()
-    flash("Note added.", "success")
+    flash(_("Note added."), "success")
     return redirect(url_for("queue.show", correction_id=correction.id, _anchor="history"))
 
 
@@ -269,7 +298,7 @@ def bulk():
     # Numbers no correction can have are ignored like ids of other sites.
     form.ids.data = [i for i in form.ids.data or [] if fits_int(i)]
     if not form.ids.data:
-        flash("Select at least one correction first.", "warning")
+        flash(_("Select at least one correction first."), "warning")
         return redirect(back)
     try:
         assignee = None
@@ -282,8 +311,7 @@ def bulk():
     except ActionError as exc:
         abort(400, str(exc))
     db.session.commit()
-    word = "correction" if changed == 1 else "corrections"
-    flash(f"{changed} {word} {ACTION_DONE[form.action.data]}.", "success")
+    flash(_bulk_done(form.action.data, changed), "success")
     return redirect(back)
 
 
@@ -292,7 +320,7 @@ def bulk():
 def block(correction_id: int):
     correction = _correction_or_404(correction_id)
     if not current_user.is_admin:
-        abort(403, "Only an admin can block readers or origins.")
+        abort(403, _("Only an admin can block readers or origins."))
     form = BlockForm()
     if not form.validate():
         abort(400, _form_errors(form))
@@ -300,14 +328,14 @@ def block(correction_id: int):
         Report.id == form.report_id.data, Report.correction_id == correction.id)) \
         if fits_int(form.report_id.data) else None
     if report is None:
-        abort(404, "That report is not part of this correction.")
+        abort(404, _("That report is not part of this correction."))
     try:
         if form.kind.data == "ip":
             actions.block_reader(db.session, current_user, report)
-            done = "This reader can't send reports to this site for 24 hours."
+            done = _("This reader can't send reports to this site for 24 hours.")
         else:
             actions.block_origin(db.session, current_user, report)
-            done = f"Reports from {report.origin} are refused for 24 hours."
+            done = _("Reports from %(origin)s are refused for 24 hours.", origin=report.origin)
     except ActionError as exc:
         abort(400, str(exc))
     db.session.commit()

@@ -35,11 +35,12 @@
     var text = source.textContent.trim();
     var done = function () {
       button.setAttribute("data-copied", "");
-      announce(button, "Copied to the clipboard.");
+      announce(button, button.getAttribute("data-copied-text") || "Copied to the clipboard.");
     };
     var failed = function () {
       if (fallbackCopy(text)) { done(); return; }
-      announce(button, "Could not copy; select the text and copy it by hand.");
+      announce(button, button.getAttribute("data-copy-failed-text") ||
+        "Could not copy; select the text and copy it by hand.");
     };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(done, failed);
