@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.accounts.core import AccountError, create_editor, editor_by_email, set_password
+from service.config import local_port
 from service.extensions import db
 from service.mail.cli import mail_group
 from service.models import Site
@@ -29,6 +30,8 @@ from service.sites.core import (
 )
 
 DEMO_KEY = "demo"
+# `errata run`'s mail timings (docs/mail.md): settle 5 s, undo window for "Fixed" 10 s.
+DEV_MAIL_TIMINGS = {"ERRATA_MAIL_SETTLE_SECONDS": "5", "ERRATA_MAIL_THANKS_DELAY_SECONDS": "10"}
 DEMO_EMAIL = "demo@errata.example"
 
 
@@ -55,7 +58,10 @@ def _fields_sentence(fields: dict[str, str]) -> str:
 def _create_app(*_args) -> Flask:
     from service import create_app
 
-    return create_app()
+    try:
+        return create_app()
+    except RuntimeError as exc:  # a setting in the environment that can't be used
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group(cls=ErrataGroup, create_app=_create_app, add_default_commands=False,
@@ -231,7 +237,8 @@ def ensure_demo(port: int) -> tuple[Site, str, str]:
 
 
 @cli.command("demo")
-@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", 5000)))
+@click.option("--port", type=click.IntRange(1, 65535), default=lambda: local_port(),
+              help="Default: $PORT, else 5000.")
 @with_appcontext
 def demo(port: int) -> None:
     """Create (or refresh) the demo site, article and editor. Safe to run again."""
@@ -245,7 +252,8 @@ def demo(port: int) -> None:
 
 @cli.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", 5000)))
+@click.option("--port", type=click.IntRange(1, 65535), default=lambda: local_port(),
+              help="Default: $PORT, else 5000.")
 @click.option("--with-mail-sender", is_flag=True,
               help="Also run `errata mail send --loop` in the background.")
 def run(host: str, port: int, with_mail_sender: bool) -> None:
@@ -254,15 +262,19 @@ def run(host: str, port: int, with_mail_sender: bool) -> None:
 
     from service import create_app
 
+    # The app, the mail sender below and their links (ERRATA_BASE_URL's default) all
+    # follow the port actually served.
+    os.environ["PORT"] = str(port)
+    # The development server is for trying Errata: mail within seconds rather than after
+    # production's settle time and undo window, unless they are set. The web process sets a
+    # thank-you's due time and the sender the settle time, so both get the same values.
+    for name, value in DEV_MAIL_TIMINGS.items():
+        os.environ.setdefault(name, value)
     app = create_app()
     sender = None
     if with_mail_sender:
-        # The development server is for trying Errata: show mail within seconds rather than
-        # after production's settle time and undo window (unless they are set explicitly).
-        env = {"ERRATA_MAIL_SETTLE_SECONDS": "5", "ERRATA_MAIL_THANKS_DELAY_SECONDS": "10",
-               **os.environ}
         sender = subprocess.Popen([sys.executable, "-m", "service.cli", "mail", "send", "--loop"],
-                                  env=env)
+                                  env=dict(os.environ))
 
     def _terminate(_signum, _frame):
         raise SystemExit(0)  # unwinds through the finally below, which stops the sender

@@ -43,13 +43,27 @@ _ENV: list[tuple[str, str, Any]] = [
 ]
 
 
+def local_port(environ: os._Environ[str] | dict[str, str] = os.environ) -> int:
+    """``PORT`` (default 5000): where ``errata run`` listens."""
+    raw = environ.get("PORT", "").strip() or "5000"
+    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) < 65536):
+        raise RuntimeError(f"PORT={raw!r} is not valid: a port is a number from 1 to 65535")
+    return int(raw)
+
+
+def local_base_url(environ: os._Environ[str] | dict[str, str] = os.environ) -> str:
+    """ERRATA_BASE_URL's default: the development server, ``http://127.0.0.1:$PORT``, so the
+    server, every ``errata`` command and the mail agree on one address."""
+    return f"http://127.0.0.1:{local_port(environ)}"
+
+
 def defaults(instance_path: str) -> dict[str, Any]:
     from service import asset_dir
 
     db_path = Path(instance_path) / "errata.db"
     return {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
-        "ERRATA_BASE_URL": "http://127.0.0.1:5000",
+        "ERRATA_BASE_URL": local_base_url(),
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

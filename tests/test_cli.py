@@ -130,3 +130,34 @@ def test_site_edit_works_with_any_key(app, runner, factory):
         db.session.commit()
     result = runner.invoke(args=["site", "edit", "--name", "Renamed", "--", "-dash-first"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("env, url", [({}, "http://127.0.0.1:5000"),
+                                      ({"PORT": ""}, "http://127.0.0.1:5000"),
+                                      ({"PORT": "5101"}, "http://127.0.0.1:5101")])
+def test_the_default_base_url_follows_port(env, url):
+    from service.config import local_base_url
+
+    assert local_base_url(env) == url
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "65536", "-1", "٥١٠١", "5101.0", "9" * 40])
+def test_a_bad_port_is_named(bad):
+    from service.config import local_port
+
+    with pytest.raises(RuntimeError, match="PORT=.* is not valid"):
+        local_port({"PORT": bad})
+
+
+def test_a_bad_port_stops_every_command_with_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PORT": "50OO", "ERRATA_INSTANCE_PATH": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-m", "service.cli", "site", "list"], env=env,
+                         cwd=Path(__file__).resolve().parent.parent, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 1
+    assert out.stderr.strip() == ("Error: PORT='50OO' is not valid: "
+                                  "a port is a number from 1 to 65535")
