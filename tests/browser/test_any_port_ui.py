@@ -53,6 +53,21 @@ def wait_for_mail(smtp, address: str, subject_part: str):
                          f"{[(m.to, m.subject) for m in smtp.inbox.messages]}")
 
 
+def wait_for_port(port: int) -> None:
+    import socket
+    import time
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
 @pytest.fixture
 def port() -> int:
     port = free_port()
@@ -85,6 +100,7 @@ def test_every_address_follows_port_when_base_url_is_unset(app, smtp, browser, p
         seen = ""
         while f"serving on {base}" not in seen:
             seen += lines.get(timeout=60)
+        wait_for_port(port)  # the line is printed just before the socket is bound
 
         # A reader reports an error on the demo page and asks to hear about the fix.
         body = report_body("demo", url=f"{base}/demo", notify=True,
