@@ -18,6 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from service.accounts.core import AccountError, create_editor, editor_by_email, set_password
 from service.config import local_port
+from service.channels.cli import channel_group
+from service.channels.core import ChannelError
 from service.extensions import db
 from service.mail.cli import mail_group
 from service.models import Site
@@ -41,7 +43,7 @@ class ErrataGroup(FlaskGroup):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (SiteError, AccountError) as exc:
+        except (SiteError, AccountError, ChannelError) as exc:
             raise click.ClickException(_fields_sentence(exc.fields)) from None
         except SQLAlchemyError as exc:
             msg = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
@@ -71,6 +73,7 @@ def cli() -> None:
 
 
 cli.add_command(mail_group)
+cli.add_command(channel_group)
 
 
 def main() -> None:
@@ -161,15 +164,18 @@ def site_list() -> None:
 @click.option("--active/--inactive", default=None)
 @click.option("--limit-reader", help='Per-reader limit, e.g. "10/5 minutes;50/day"; "" = default.')
 @click.option("--limit-site", help='Per-site limit, e.g. "5000/hour"; "" = default.')
+@click.option("--public-log/--no-public-log", default=None,
+              help="Publish the fixed corrections at /p/KEY/corrections (or stop).")
 @with_appcontext
-def site_edit(key: str, name, origins, notify, lang, active, limit_reader, limit_site) -> None:
+def site_edit(key: str, name, origins, notify, lang, active, limit_reader, limit_site,
+              public_log) -> None:
     """Change a site."""
     site = site_by_key(db.session, key)
     if site is None:
         raise click.ClickException(f"no site with key {key!r} (see `errata site list`)")
     apply_changes(site, name=name, origins=origins or None, notify_emails=notify or None,
                   default_lang=lang, active=active, limit_reader=limit_reader,
-                  limit_site=limit_site)
+                  limit_site=limit_site, public_log=public_log)
     db.session.commit()
     click.echo(f"Site {site.name!r} updated.")
 

@@ -33,6 +33,7 @@ _ENV: list[tuple[str, str, Any]] = [
     ("ERRATA_DEFAULT_LANGUAGE", "ERRATA_DEFAULT_LANGUAGE", str),
     ("ERRATA_DEFAULT_TIMEZONE", "ERRATA_DEFAULT_TIMEZONE", str),
     ("ERRATA_TRANSLATIONS_DIR", "ERRATA_TRANSLATIONS_DIR", str),
+    ("ERRATA_TELEGRAM_API", "ERRATA_TELEGRAM_API", str),
     ("MAIL_SERVER", "MAIL_SERVER", str),
     ("MAIL_PORT", "MAIL_PORT", int),
     ("MAIL_USE_TLS", "MAIL_USE_TLS", lambda v: v.lower() in {"1", "true", "yes"}),
@@ -87,6 +88,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "ERRATA_DEFAULT_TIMEZONE": "UTC",
         # The catalogs' sources (translations/<lang>/LC_MESSAGES/*.po); see docs/i18n.md.
         "ERRATA_TRANSLATIONS_DIR": asset_dir("translations"),
+        # The Telegram Bot API base; tests point it at a local fake.
+        "ERRATA_TELEGRAM_API": "https://api.telegram.org",
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

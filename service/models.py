@@ -98,6 +98,8 @@ class Site(Base):
     # Per-site overrides of the global rate limits, in Flask-Limiter notation; NULL = default.
     limit_reader: Mapped[str | None] = mapped_column(String(200))
     limit_site: Mapped[str | None] = mapped_column(String(200))
+    # The public corrections log at /p/<key>/corrections (opt-in; service/public/).
+    public_log: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     editors: Mapped[list[Editor]] = relationship(
@@ -284,11 +286,33 @@ class Event(Base):
     editor: Mapped[Editor | None] = relationship()
 
 
+class Channel(Base):
+    """Where a site's events go besides mail: a webhook, a Slack/Mattermost incoming webhook
+    or a Telegram chat (service/channels/)."""
+
+    __tablename__ = "channels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # webhook / slack / telegram
+    url: Mapped[str] = mapped_column(String(2048), default="")  # webhook and slack
+    chat_id: Mapped[str] = mapped_column(String(64), default="")  # telegram
+    # The webhook's signing secret or the Telegram bot token; never shown after it is added.
+    secret: Mapped[str] = mapped_column(String(255), default="")
+    # The batching window of Slack and Telegram: when the last message was written.
+    last_sent_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    site: Mapped[Site] = relationship()
+
+
 class OutboxMail(Base):
-    """A mail to deliver. Written in the same transaction as its cause; sent by ``errata mail``."""
+    """A mail, or a message to a channel, to deliver. Written in the same transaction as its
+    cause; sent by ``errata mail send``."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),
+                      Index("ix_outbox_channel_status", "channel_id", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     template: Mapped[str] = mapped_column(String(64))
@@ -297,7 +321,11 @@ class OutboxMail(Base):
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text, default="")
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    # pending / sending / sent / failed
+    # A message to a channel instead of a mail; its event id is stable across retries.
+    channel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channels.id", ondelete="CASCADE"))
+    event_id: Mapped[str | None] = mapped_column(String(64))
+    # pending / sending / sent / failed; held = an event waiting for its channel's batch
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

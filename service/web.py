@@ -36,7 +36,8 @@ class EditorSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, for the editors' pages only.
 
     The public API (``/api/``, ``/healthz``) is called by readers' browsers on other sites:
-    it neither reads nor sets a cookie, so no session is opened there at all.
+    it neither reads nor sets a cookie, so no session is opened there at all. Nor on the
+    public corrections logs (``/p/``), which shared caches keep.
     """
 
     def open_session(self, app, request):  # noqa: ANN001 - Flask's signature
@@ -45,7 +46,7 @@ class EditorSessions(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
-COOKIELESS_PATHS = ("/api/", "/healthz")
+COOKIELESS_PATHS = ("/api/", "/healthz", "/p/")
 
 
 def init_app(app: Flask) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from service import counters
+from service.channels.events import corrections_created
 from service.extensions import app_state, db
 from service.ingest import limits
 from service.ingest.reports import Outcome, Pending, submit_reports
@@ -184,6 +185,9 @@ def _write(batch: list[Job], breaches: list[limits.Breach | None]) -> None:
             accepted = [job for job, breach in zip(batch, breaches, strict=True)
                         if breach is None]
             outcomes = submit_reports(session, [job.pending for job in accepted])
+            corrections_created(session, [
+                (job.pending.site_id, outcome.correction_id)
+                for job, outcome in zip(accepted, outcomes, strict=True) if outcome.created])
             session.commit()
         except BaseException:
             session.rollback()

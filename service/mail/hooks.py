@@ -18,8 +18,11 @@ def on_status_changed(session: Session, correction: Correction, old: str, new: s
     Marking a correction fixed thanks the readers who asked to be told, once. The thank-you
     waits a couple of minutes: reopening in that time withdraws it (an undone mis-click);
     after it has gone, reopening and fixing again sends nothing more. "Not an error" and spam
-    send nothing.
+    send nothing. Every change is an event for the site's channels (webhooks, chats).
     """
+    from service.channels.events import status_changed
+
+    status_changed(session, correction, old, new)
     fixed = Status.FIXED.value
     if new == fixed and old != fixed:
         queue_thanks(session, correction)

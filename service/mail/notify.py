@@ -69,7 +69,7 @@ def site_queue_url(site: Site) -> str:
     return absolute(f"/queue?site={site.id}")
 
 
-def _exclusive(session: Session, name: str) -> None:
+def exclusive(session: Session, name: str) -> None:
     """Serialise collectors. PostgreSQL: a transaction advisory lock; SQLite: take the
     database write lock now (BEGIN IMMEDIATE) rather than on the first write."""
     if session.get_bind().dialect.name == "postgresql":
@@ -133,7 +133,7 @@ def collect_new(session: Session, now: datetime) -> int:
     """
     window = timedelta(minutes=setting("ERRATA_MAIL_WINDOW_MINUTES"))
     settle = timedelta(seconds=setting("ERRATA_MAIL_SETTLE_SECONDS"))
-    _exclusive(session, "errata.mail.collect_new")
+    exclusive(session, "errata.mail.collect_new")
     site_ids = list(session.scalars(
         select(Correction.site_id).where(Correction.notified_at.is_(None)).distinct()))
     written = 0
@@ -186,7 +186,7 @@ def collect_digests(session: Session, now: datetime) -> int:
     they switch); each digest lists the corrections opened since the previous one that are
     still open, one section per site.
     """
-    _exclusive(session, "errata.mail.collect_digests")
+    exclusive(session, "errata.mail.collect_digests")
     editors = session.scalars(
         select(Editor).where(Editor.notify_mode == DIGEST, Editor.active.is_(True))
         .order_by(Editor.id))

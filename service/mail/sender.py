@@ -31,7 +31,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from service.mail.settings import setting
-from service.models import OutboxMail, utcnow
+from service.models import Channel, OutboxMail, utcnow
 
 # Set by the SIGTERM/SIGINT handler of ``errata mail send --loop``: finish the mail in
 # flight, hand the rest of the batch back, stop.
@@ -59,6 +59,8 @@ class Job:
     headers: dict[str, str]
     attempts: int
     created_at: datetime
+    channel_id: int | None = None  # a message to a channel, not a mail
+    event_id: str | None = None
 
 
 # -- transports -------------------------------------------------------------------------------
@@ -177,7 +179,8 @@ def claim(session: Session, now: datetime, limit: int) -> tuple[str, list[Job]]:
         select(OutboxMail).where(OutboxMail.claim_token == token).order_by(OutboxMail.id))
     jobs = [Job(id=r.id, template=r.template, recipient=r.recipient, subject=r.subject,
                 text=r.body_text, html=r.body_html, headers=dict(r.headers or {}),
-                attempts=r.attempts, created_at=r.created_at) for r in rows]
+                attempts=r.attempts, created_at=r.created_at, channel_id=r.channel_id,
+                event_id=r.event_id) for r in rows]
     session.commit()
     return token, jobs
 
@@ -271,6 +274,9 @@ def _send_batch(session: Session, token: str, jobs: list[Job], tally: Tally) -> 
             # Refresh the claim; a row deleted (reader unsubscribed) or reclaimed is skipped.
             if not _update_claimed(session, job.id, token, claimed_at=utcnow()):
                 continue
+            if job.channel_id is not None:
+                _deliver_to_channel(session, token, job, tally)
+                continue
             if conn is None:
                 try:
                     conn = open_transport()
@@ -302,6 +308,28 @@ def _send_batch(session: Session, token: str, jobs: list[Job], tally: Tally) -> 
     finally:
         if conn is not None:
             _close(conn)
+
+
+def _deliver_to_channel(session: Session, token: str, job: Job, tally: Tally) -> None:
+    """A channel's message: one HTTP POST (service/channels/), retried like a mail."""
+    from service.channels.core import send
+    from service.channels.http import DeliveryError
+
+    channel = session.get(Channel, job.channel_id)
+    try:
+        if channel is None:
+            raise DeliveryError("the channel was removed", permanent=True)
+        send(channel, job.text, job.event_id)
+    except DeliveryError as exc:
+        values = _failure_values(job.attempts, str(exc), exc.permanent)
+        _update_claimed(session, job.id, token, **values)
+        tally.failed += values["status"] == "failed"
+        tally.retried += values["status"] == "pending"
+        tally.errors.append(f"#{job.id} to {job.recipient}: {exc}")
+    else:
+        _update_claimed(session, job.id, token, status="sent", sent_at=utcnow(),
+                        claim_token=None, last_error="")
+        tally.sent += 1
 
 
 def deliver_due(session: Session, now: datetime | None = None) -> Tally:
@@ -346,7 +374,9 @@ def prune_sent(session: Session, now: datetime) -> int:
 
 def run_once(session: Session, now: datetime | None = None) -> Tally:
     """One round of the sender: hand back dead claims, turn new corrections into
-    notifications and digests, deliver what is due."""
+    notifications and digests and held chat events into batched messages, deliver what is
+    due (mail over SMTP, channel messages over HTTP)."""
+    from service.channels.events import collect_batches
     from service.mail.notify import collect_digests, collect_new
 
     now = now or utcnow()
@@ -354,4 +384,5 @@ def run_once(session: Session, now: datetime | None = None) -> Tally:
     prune_sent(session, now)
     collect_new(session, now)
     collect_digests(session, now)
+    collect_batches(session, now)
     return deliver_due(session, now)

@@ -76,6 +76,7 @@ def apply_changes(
     active: bool | None = None,
     limit_reader: str | None = None,
     limit_site: str | None = None,
+    public_log: bool | None = None,
 ) -> Site:
     """Validate and set the given fields; ``""`` for a limit restores the default."""
     errors: dict[str, str] = {}
@@ -101,6 +102,8 @@ def apply_changes(
             site.default_lang = default_lang
     if active is not None:
         site.active = active
+    if public_log is not None:
+        site.public_log = public_log
     for field, value in (("limit_reader", limit_reader), ("limit_site", limit_site)):
         if value is None:
             continue

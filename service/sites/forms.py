@@ -23,6 +23,7 @@ class SiteForm(FlaskForm):
     active = BooleanField("Active (reports are accepted)", default=True)
     limit_reader = StringField("Limit per reader", validators=[Length(max=200)])
     limit_site = StringField("Limit for the whole site", validators=[Length(max=200)])
+    public_log = BooleanField("Publish a public corrections log", default=False)
 
     def lines(self, name: str) -> list[str]:
         return [line.strip() for line in (getattr(self, name).data or "").splitlines()

@@ -6,6 +6,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from sqlalchemy import select
 
 from service.accounts.access import admin_required
+from service.channels.core import site_channels
+from service.channels.forms import ChannelForm
 from service.extensions import db
 from service.models import Site
 from service.sites.checks import CHECK_DAYS, open_counts, recent_reports, turned_away
@@ -49,7 +51,8 @@ def new():
                                form.lines("notify_emails"), form.default_lang.data or "en")
             apply_changes(site, active=bool(form.active.data),
                           limit_reader=form.limit_reader.data or "",
-                          limit_site=form.limit_site.data or "")
+                          limit_site=form.limit_site.data or "",
+                          public_log=bool(form.public_log.data))
         except SiteError as exc:
             db.session.rollback()
             _form_errors(form, exc)
@@ -67,7 +70,7 @@ def edit(site_id: int):
     form = SiteForm(name=site.name, origins="\n".join(site.origins),
                     notify_emails="\n".join(site.notify_emails), default_lang=site.default_lang,
                     active=site.active, limit_reader=site.limit_reader or "",
-                    limit_site=site.limit_site or "")
+                    limit_site=site.limit_site or "", public_log=site.public_log)
     if form.validate_on_submit():
         try:
             # An empty list can't get here: the form requires the field.
@@ -75,7 +78,8 @@ def edit(site_id: int):
                           notify_emails=form.lines("notify_emails"),
                           default_lang=form.default_lang.data, active=bool(form.active.data),
                           limit_reader=form.limit_reader.data or "",
-                          limit_site=form.limit_site.data or "")
+                          limit_site=form.limit_site.data or "",
+                          public_log=bool(form.public_log.data))
         except SiteError as exc:
             db.session.rollback()
             _form_errors(form, exc)
@@ -95,6 +99,7 @@ def show(site_id: int):
         recent=recent_reports(db.session, site.id), days=CHECK_DAYS,
         bots=turned_away(db.session, site.id),
         open_count=open_counts(db.session).get(site.id, 0), defaults=_defaults(),
+        channels=site_channels(db.session, site.id), channel_form=ChannelForm(),
     )
 
 

@@ -1,0 +1,125 @@
+"""What a batch of events looks like in Slack/Mattermost and in Telegram.
+
+Readers wrote the quotes and suggestions, so every piece of their text is escaped for the
+format it lands in: Slack's ``&``, ``<``, ``>`` (no ``<!channel>`` from a reader) and an
+inline code span (no Markdown, no ``@channel`` in Mattermost); Telegram's HTML parse mode
+(``html.escape``). No reader name, email, comment or IP hash is ever in a message.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+from urllib.parse import quote
+
+from service.mail.messages import absolute
+from service.models import Site
+
+LIST_LIMIT = 20
+TELEGRAM_LIMIT = 4096
+SNIPPET = 120
+VERB = {"fixed": "marked fixed", "rejected": "marked not an error", "spam": "marked spam",
+        "new": "reopened", "in_progress": "in progress"}
+
+
+def _short(text: str | None, limit: int = SNIPPET) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _slack_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slack_code(text: str) -> str:
+    # A backtick would end the code span; U+02CB looks alike and can't.
+    return "`" + _slack_escape(_short(text).replace("`", "ˋ")) + "`" if text else "(none)"
+
+
+def _slack_link(url: str, text: str) -> str:
+    safe = quote(url, safe=":/?#[]@!$&'()*+,;=%~")
+    return f"<{safe}|{_slack_escape(_short(text, 80)).replace('|', '¦')}>"
+
+
+def _http(url: str | None) -> str:
+    url = (url or "").strip()
+    return url if url.lower().startswith(("https://", "http://")) else ""
+
+
+def _lines(events: list[dict[str, Any]]) -> tuple[list[dict], list[dict]]:
+    created = [e["correction"] for e in events if e.get("type") == "correction.created"]
+    changed = [e["correction"] for e in events if e.get("type") == "correction.status_changed"]
+    return created, changed
+
+
+def _headline(site: Site | None, created: list, changed: list, test: bool) -> str:
+    name = site.name if site is not None else "Errata"
+    if test:
+        return f"Errata · {name}: a test message. This channel is set up."
+    parts = []
+    if created:
+        parts.append(f"{len(created)} new correction{'s' if len(created) != 1 else ''}")
+    if changed:
+        parts.append(f"{len(changed)} status change{'s' if len(changed) != 1 else ''}")
+    return f"Errata · {name}: " + ", ".join(parts)
+
+
+def slack_text(site: Site | None, events: list[dict[str, Any]], test: bool = False) -> str:
+    created, changed = _lines(events)
+    lines = [_slack_escape(_headline(site, created, changed, test))]
+    for c in created[:LIST_LIMIT]:
+        lines.append(f"• #{c['id']} {_slack_code(c['exact'])} → {_slack_code(c['suggestion'])}"
+                     f" ({_slack_escape(c['kind'])})")
+        links = [_slack_link(absolute(f"/queue/{c['id']}"), "open in Errata")]
+        if _http(c.get("url")):
+            links.append(_slack_link(c["url"], c.get("title") or c["url"]))
+        lines.append("   " + " · ".join(links))
+    for c in changed[:LIST_LIMIT]:
+        lines.append(f"• {_slack_link(absolute('/queue/' + str(c['id'])), '#' + str(c['id']))}"
+                     f" {_slack_code(c['exact'])} {VERB.get(c['status'], c['status'])}")
+    more = max(0, len(created) - LIST_LIMIT) + max(0, len(changed) - LIST_LIMIT)
+    if more and site is not None:
+        queue = _slack_link(absolute(f"/queue?site={site.id}"), "the queue")
+        lines.append(f"…and {more} more: {queue}")
+    return "\n".join(lines)
+
+
+def _tg_link(url: str, text: str) -> str:
+    return f'<a href="{html.escape(url)}">{html.escape(_short(text, 80))}</a>'
+
+
+def telegram_text(site: Site | None, events: list[dict[str, Any]], test: bool = False) -> str:
+    created, changed = _lines(events)
+    lines = [f"<b>{html.escape(_headline(site, created, changed, test))}</b>"]
+    for c in created[:LIST_LIMIT]:
+        suggestion = html.escape(_short(c["suggestion"])) if c["suggestion"] else "—"
+        lines.append(f"#{c['id']} «{html.escape(_short(c['exact']))}» → «{suggestion}»")
+        links = [_tg_link(absolute(f"/queue/{c['id']}"), "Open in Errata")]
+        if _http(c.get("url")):
+            links.append(_tg_link(c["url"], c.get("title") or c["url"]))
+        lines.append(" · ".join(links))
+    for c in changed[:LIST_LIMIT]:
+        lines.append(f"{_tg_link(absolute('/queue/' + str(c['id'])), '#' + str(c['id']))} "
+                     f"«{html.escape(_short(c['exact']))}» "
+                     f"{html.escape(VERB.get(c['status'], c['status']))}")
+    more = max(0, len(created) - LIST_LIMIT) + max(0, len(changed) - LIST_LIMIT)
+    if more and site is not None:
+        lines.append(f"…and {more} more: " + _tg_link(absolute(f"/queue?site={site.id}"),
+                                                      "the queue"))
+    text = "\n".join(lines)
+    while len(text) > TELEGRAM_LIMIT and len(lines) > 2:
+        # Drop whole lines (never cut inside a tag) until the message fits.
+        lines.pop(-2)
+        text = "\n".join(lines)
+    return text
+
+
+def chat_message(kind: str, site: Site | None, events: list[dict[str, Any]],
+                 test: bool = False) -> tuple[str, str]:
+    """(a one-line subject for the Outbox, the body as the outbox stores it)."""
+    created, changed = _lines(events)
+    subject = _headline(site, created, changed, test)
+    if kind == "slack":
+        return subject, json.dumps({"text": slack_text(site, events, test)}, ensure_ascii=False)
+    return subject, telegram_text(site, events, test)
