@@ -56,6 +56,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/account/settings"): SIGNED_IN,
     ("POST", "/account/settings"): SIGNED_IN,
     ("GET", "/queue"): SIGNED_IN,
+    ("GET", "/queue.csv"): SIGNED_IN,
+    ("GET", "/queue/{c}/article"): SITE_A,
     ("POST", "/queue/bulk"): SIGNED_IN,
     ("GET", "/queue/{c}"): SITE_A,
     ("POST", "/queue/{c}/status"): SITE_A,
@@ -76,13 +78,20 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/sites/{s}"): ADMIN,
     ("GET", "/sites/{s}/edit"): ADMIN,
     ("POST", "/sites/{s}/edit"): ADMIN,
+    ("POST", "/sites/{s}/channels"): ADMIN,
+    ("POST", "/sites/{s}/channels/{ch}/test"): ADMIN,
+    ("POST", "/sites/{s}/channels/{ch}/remove"): ADMIN,
+    # Site A publishes its log; no login needed.
+    ("GET", "/p/{k}/corrections"): PUBLIC,
+    ("GET", "/p/{k}/corrections.atom"): PUBLIC,
     ("GET", "/outbox"): ADMIN,
     ("POST", "/outbox/{m}/retry"): ADMIN,
     ("POST", "/outbox/retry-failed"): ADMIN,
 }
 
 _CONVERTERS = {"<int:correction_id>": "{c}", "<int:site_id>": "{s}", "<int:editor_id>": "{e}",
-               "<int:mail_id>": "{m}", "<path:filename>": "app/app.css"}
+               "<int:mail_id>": "{m}", "<path:filename>": "app/app.css",
+               "<int:channel_id>": "{ch}", "<key>": "{k}"}
 
 
 def _template(rule: str) -> str:
@@ -119,16 +128,21 @@ def world(app, client, factory):
     }
     post_report(client, site_a.key)
     with app.app_context():
-        from service.models import Editor
+        from service.models import Channel, Editor, Site
 
         db.session.get(Editor, people["deactivated"].id).active = False
+        db.session.get(Site, site_a.id).public_log = True
+        # Nothing listens there: "send a test message" fails at once, as an answer.
+        db.session.add(Channel(site_id=site_a.id, kind="webhook", url="http://127.0.0.1:1/x",
+                               secret="whsec_test"))
         db.session.add(OutboxMail(template="test", recipient="x@news.example", subject="s",
                                   body_text="b", status="failed"))
         db.session.commit()
         ids = {"c": db.session.scalar(select(Correction.id)),
                "m": db.session.scalar(select(OutboxMail.id)),
-               "r": db.session.scalar(select(Report.id))}
-    ids.update(s=site_a.id, e=people["editor_a"].id)
+               "r": db.session.scalar(select(Report.id)),
+               "ch": db.session.scalar(select(Channel.id))}
+    ids.update(s=site_a.id, e=people["editor_a"].id, k=site_a.key)
     return people, ids
 
 
