@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.accounts.core import AccountError, create_editor, editor_by_email, set_password
-from service.config import local_port
 from service.channels.cli import channel_group
 from service.channels.core import ChannelError
+from service.config import local_port
 from service.extensions import db
 from service.mail.cli import mail_group
 from service.models import Site

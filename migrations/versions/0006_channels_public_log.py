@@ -1,7 +1,7 @@
 """channels (webhook, Slack/Mattermost, Telegram) through the outbox; sites.public_log
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-30 03:50:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import service.models
 
-revision = "0004"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
