@@ -152,12 +152,30 @@ class Editor(Base):
         return False
 
     def get_id(self) -> str:
-        # The hash's tail changes with the password, so changing it ends other sessions.
-        return f"{self.id}:{self.password_hash[-12:]}"
+        # Which session this browser holds is in the editor_sessions table, not here.
+        return str(self.id)
 
     @property
     def label(self) -> str:
         return self.display_name or self.email
+
+
+class EditorSession(Base):
+    """One signed-in browser. The cookie carries a random id; only its SHA-256 is stored, so
+    a leaked database can't be replayed as cookies. Deleting the row ends the session."""
+
+    __tablename__ = "editor_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    editor_id: Mapped[int] = mapped_column(
+        ForeignKey("editors.id", ondelete="CASCADE"), index=True
+    )
+    user_agent: Mapped[str] = mapped_column(String(400), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    editor: Mapped[Editor] = relationship()
 
 
 class Correction(Base):
@@ -352,13 +370,17 @@ class MailCursor(Base):
 
 
 class Block(Base):
-    """A temporary block of a reader's IP hash or of an origin, set by an admin."""
+    """A temporary block of a reader (their salted IP hash), set by an admin.
+
+    ``kind`` is always "ip" now: origins are managed on the site itself. The column stays so
+    a block of another kind can be added without reshaping the table.
+    """
 
     __tablename__ = "blocks"
     __table_args__ = (Index("ix_blocks_kind_value", "kind", "value"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # ip / origin
+    kind: Mapped[str] = mapped_column(String(16))  # ip
     value: Mapped[str] = mapped_column(String(300))
     site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     until: Mapped[datetime] = mapped_column()
@@ -367,6 +389,13 @@ class Block(Base):
         ForeignKey("editors.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The report whose sender is blocked (for the site page's "what"); NULL once deleted.
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
+    # Reports this block has stopped (answered 202 and dropped).
+    stopped: Mapped[int] = mapped_column(Integer, default=0)
+
+    created_by: Mapped[Editor | None] = relationship()
+    report: Mapped[Report | None] = relationship()
 
 
 class Counter(Base):

@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from service.accounts import sessions
 from service.extensions import db, login_manager
 from service.models import Editor
 
@@ -47,6 +48,8 @@ class EditorSessions(SecureCookieSessionInterface):
 
 
 COOKIELESS_PATHS = ("/api/", "/healthz", "/p/")
+# Pages anyone may cache besides those: the snippet's files and the public demo article.
+PUBLIC_ENDPOINTS = ("static", "demo.article")
 
 
 def init_app(app: Flask) -> None:
@@ -60,13 +63,16 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_editor(user_id: str) -> Editor | None:
-        try:
-            raw_id, tail = user_id.split(":", 1)
-            editor = db.session.get(Editor, int(raw_id))
-        except (ValueError, TypeError):
+        # The cookie alone proves nothing: its session must still be in editor_sessions
+        # (logout, deactivation and "Sign out everywhere" delete the rows).
+        row = sessions.find(db.session, sessions.current_token())
+        if row is None or str(row.editor_id) != user_id:
             return None
-        if editor is None or not editor.active or editor.password_hash[-12:] != tail:
+        editor = db.session.get(Editor, row.editor_id)
+        if editor is None or not editor.active:
             return None
+        if sessions.touch(db.session, row):
+            db.session.commit()
         return editor
 
     @app.get("/")
@@ -79,6 +85,10 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(resp: Response) -> Response:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if not (request.endpoint in PUBLIC_ENDPOINTS or request.path.startswith(COOKIELESS_PATHS)):
+            # Editors' pages (and the pages of their mail links) hold reader text, names and
+            # CSRF tokens: no browser, proxy or back button may keep a copy.
+            resp.headers.setdefault("Cache-Control", "no-store")
         if resp.mimetype == "text/html":
             resp.headers.setdefault("Content-Security-Policy", CSP)
             resp.headers.setdefault("X-Frame-Options", "DENY")

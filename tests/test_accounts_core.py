@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from service.accounts import sessions
 from service.accounts.core import (
     AccountError,
     authenticate,
@@ -37,15 +38,26 @@ def test_admin_changes_someone(people):
     assert authenticate(db.session, "ed@news.example", "a new password") is editor
 
 
-def test_new_password_changes_the_session_id(people):
+def test_a_new_password_or_deactivation_ends_the_persons_sessions(people):
     admin, editor, _ = people
-    before = editor.get_id()
+    first, second = sessions.start(db.session, editor), sessions.start(db.session, editor)
+    update_editor(editor, actor=admin, display_name="", role="editor", active=True, sites=[])
+    assert sessions.find(db.session, first) is not None  # nothing that matters changed
     update_editor(editor, actor=admin, display_name="", role="editor", active=True, sites=[],
                   password="a new password")
-    assert editor.get_id() != before
-    same = editor.get_id()
+    assert sessions.find(db.session, first) is None and sessions.find(db.session, second) is None
+    third = sessions.start(db.session, editor)
+    update_editor(editor, actor=admin, display_name="", role="editor", active=False, sites=[])
     update_editor(editor, actor=admin, display_name="", role="editor", active=True, sites=[])
-    assert editor.get_id() == same  # no password given: sessions go on
+    assert sessions.find(db.session, third) is None  # reactivation brings none back
+
+
+def test_changing_my_own_password_keeps_only_this_session(people):
+    _, editor, _ = people
+    here, elsewhere = sessions.start(db.session, editor), sessions.start(db.session, editor)
+    change_own_password(editor, PASSWORD, "a new password", keep_session=here)
+    assert sessions.find(db.session, here) is not None
+    assert sessions.find(db.session, elsewhere) is None
 
 
 @pytest.mark.parametrize("changes,field", [

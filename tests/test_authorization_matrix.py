@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from service.accounts import sessions
 from service.extensions import db
 from service.models import Correction, OutboxMail, Report
 from tests.conftest import post_report
@@ -55,6 +56,10 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/account/password"): SIGNED_IN,
     ("GET", "/account/settings"): SIGNED_IN,
     ("POST", "/account/settings"): SIGNED_IN,
+    # Signing out a device of one's own ({n}: a session that is nobody's).
+    ("POST", "/account/sessions/{n}/end"): SIGNED_IN,
+    # Signing out everywhere ends on the login page whoever you were, like logging out.
+    ("POST", "/account/sessions/end-all"): dict.fromkeys(ROLES, "login"),
     ("GET", "/queue"): SIGNED_IN,
     ("GET", "/queue.csv"): SIGNED_IN,
     ("GET", "/queue/{c}/article"): SITE_A,
@@ -91,7 +96,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
 
 _CONVERTERS = {"<int:correction_id>": "{c}", "<int:site_id>": "{s}", "<int:editor_id>": "{e}",
                "<int:mail_id>": "{m}", "<path:filename>": "app/app.css",
-               "<int:channel_id>": "{ch}", "<key>": "{k}"}
+               "<int:channel_id>": "{ch}", "<key>": "{k}", "<int:session_id>": "{n}"}
 
 
 def _template(rule: str) -> str:
@@ -142,14 +147,18 @@ def world(app, client, factory):
                "m": db.session.scalar(select(OutboxMail.id)),
                "r": db.session.scalar(select(Report.id)),
                "ch": db.session.scalar(select(Channel.id))}
-    ids.update(s=site_a.id, e=people["editor_a"].id, k=site_a.key)
+    ids.update(s=site_a.id, e=people["editor_a"].id, k=site_a.key, n=2**31 - 1)
     return people, ids
 
 
 def _as(app, role, people):
     client = app.test_client()
     if role != "anonymous":
+        with app.app_context():
+            token = sessions.start(db.session, people[role])
+            db.session.commit()
         with client.session_transaction() as session:
+            session["sid"] = token
             session["_user_id"] = people[role].get_id()
             session["_fresh"] = True
     return client
@@ -179,7 +188,7 @@ def test_each_role_gets_the_expected_answer_everywhere(app, world, role):
         resp = client.open(path, method=method, data={}, headers=headers)
         got = _classify(resp)
         resp.close()
-        if path == "/logout" or got != expected:
+        if path in ("/logout", "/account/sessions/end-all") or got != expected:
             client = _as(app, role, people)  # logging out, or a failure, resets the session
         if got != expected:
             wrong.append(f"{method} {path}: expected {expected}, got {got} ({resp.status_code})")

@@ -188,3 +188,32 @@ def test_a_broken_stop_link_gets_a_sentence(client):
     resp = client.post("/unsubscribe/notifications/not-a-token")
     assert resp.status_code == 400
     assert "This unsubscribe link is not valid" in resp.get_data(as_text=True)
+
+
+def invite(app, email, mode, site):
+    from service.mail.accounts import invite_editor
+    from service.models import Site
+
+    with app.test_request_context():
+        editor = invite_editor(db.session, email, sites=[db.session.get(Site, site.id)])
+        editor.notify_mode = mode
+        db.session.commit()
+
+
+def test_people_invited_but_not_yet_accepted_get_no_reader_text(app, client, factory, smtp):
+    site = factory.site(notify_emails=[DESK, "invited-desk@news.example"])
+    factory.editor("now@news.example", sites=[site])
+    invite(app, "invited@news.example", "immediate", site)
+    invite(app, "invited-desk@news.example", "immediate", site)  # also a site address
+    invite(app, "invited-daily@news.example", "digest", site)
+    start = utcnow()
+    run_sender(app, now=start)
+    report_words(client, site, ["wrod"])
+    run_sender(app)
+    run_sender(app, now=start + timedelta(days=1))
+
+    got = sorted({m.to for m in smtp.inbox.messages if "wrod" in m.text})
+    assert got == [DESK, "now@news.example"]
+    invitations = sorted(m.to for m in smtp.inbox.messages if "wrod" not in m.text)
+    assert invitations == ["invited-daily@news.example", "invited-desk@news.example",
+                           "invited@news.example"]

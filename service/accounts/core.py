@@ -7,9 +7,10 @@ from functools import lru_cache
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from service.accounts import sessions
 from service.models import ROLES, Editor, Site, utcnow
 
 MIN_PASSWORD = 10
@@ -31,6 +32,10 @@ def _hash_method() -> str:
 def _dummy_hash(method: str) -> str:
     """Made once per method, so a login for an unknown email costs as much as a real check."""
     return generate_password_hash("not a real password", method=method)
+# Longer input is refused before anything is hashed, looked up, keyed or echoed: a password
+# hash of a megabyte costs real CPU, and an email of one would become a rate-limit key.
+MAX_EMAIL = 254  # RFC 5321's limit on a path
+MAX_PASSWORD = 1024
 
 
 class AccountError(ValueError):
@@ -40,8 +45,11 @@ class AccountError(ValueError):
 
 
 def normalize_email(email: str) -> str:
+    email = email.strip()
+    if len(email) > MAX_EMAIL:
+        raise AccountError({"email": f"must be at most {MAX_EMAIL} characters"})
     try:
-        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+        return validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
         raise AccountError({"email": "is not a valid email address"}) from exc
 
@@ -49,6 +57,8 @@ def normalize_email(email: str) -> str:
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise AccountError({"password": f"must be at least {MIN_PASSWORD} characters"})
+    if len(password) > MAX_PASSWORD:
+        raise AccountError({"password": f"must be at most {MAX_PASSWORD:,} characters"})
 
 
 def set_password(editor: Editor, password: str) -> None:
@@ -77,7 +87,11 @@ def create_editor(session: Session, email: str, *, role: str = "editor", passwor
 
 
 def authenticate(session: Session, email: str, password: str) -> Editor | None:
-    """The active editor with this email and password, or None (same cost either way)."""
+    """The active editor with this email and password, or None (same cost either way).
+
+    Oversized input is no one's: it is refused before the lookup and the hashing."""
+    if len(email) > MAX_EMAIL or len(password) > MAX_PASSWORD:
+        return None
     editor = editor_by_email(session, email)
     if editor is None or not editor.password_hash:
         check_password_hash(_dummy_hash(_hash_method()), password)
@@ -93,11 +107,14 @@ def clean_name(name: str) -> str:
 
 
 def update_editor(editor: Editor, *, actor: Editor, display_name: str, role: str, active: bool,
-                  sites: list[Site], password: str = "") -> Editor:
+                  sites: list[Site], password: str = "", keep_session: str | None = None
+                  ) -> Editor:
     """An admin's changes to someone's account, all or nothing.
 
-    Admins can't demote or deactivate themselves, so an Errata always keeps one admin. A new
-    password ends the person's other sessions (their session id carries the hash's tail).
+    Admins can't demote or deactivate themselves, so an Errata always keeps one admin.
+    Deactivating a person ends all of their sessions (reactivating them later does not bring
+    one back); a new password ends all of them but ``keep_session`` (the admin's own, when
+    they change their own password here).
     """
     errors: dict[str, str] = {}
     if role not in ROLES:
@@ -120,11 +137,22 @@ def update_editor(editor: Editor, *, actor: Editor, display_name: str, role: str
     editor.sites = list(sites)
     if password:
         set_password(editor, password)
+    if password or not active:
+        sessions.end_all(_session_of(editor), editor, keep=keep_session if active else None)
     return editor
 
 
-def change_own_password(editor: Editor, current: str, new: str) -> None:
-    """Change a password after checking the current one."""
+def _session_of(editor: Editor) -> Session:
+    session = object_session(editor)
+    if session is None:
+        raise RuntimeError("the editor must belong to a database session")
+    return session
+
+
+def change_own_password(editor: Editor, current: str, new: str,
+                        keep_session: str | None = None) -> None:
+    """Change a password after checking the current one; every other session ends."""
     if not editor.password_hash or not check_password_hash(editor.password_hash, current):
         raise AccountError({"current": "is not your current password"})
     set_password(editor, new)
+    sessions.end_all(_session_of(editor), editor, keep=keep_session)

@@ -14,16 +14,51 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    StopValidation,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from service.accounts.core import MIN_PASSWORD
+from service.accounts.core import MAX_EMAIL, MAX_PASSWORD, MIN_PASSWORD
+from service.i18n import lazy_gettext
 
 ROLE_CHOICES = [SelectChoice("editor", "Editor: sees the queue of their sites"),
                 SelectChoice("admin", "Admin: sees every site, manages sites and people")]
 NOTIFY_CHOICES = [SelectChoice("immediate", "Soon after new reports arrive (batched)"),
                   SelectChoice("digest", "Once a day, a digest"),
                   SelectChoice("off", "Never (I check the queue myself)")]
+
+
+class AtMost:
+    """Refuse a value longer than ``limit`` and forget it, so the page never echoes it back.
+
+    First in a field's validators: nothing else (an email check, a hash) sees the value.
+    """
+
+    def __init__(self, limit: int, message: str):
+        self.limit = limit
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        if field.data is not None and len(field.data) > self.limit:
+            field.data = ""
+            field.raw_data = []
+            raise StopValidation(self.message)
+
+
+def email_limit() -> AtMost:
+    return AtMost(MAX_EMAIL, lazy_gettext("An email address has at most %(num)s characters.",
+                                          num=MAX_EMAIL))
+
+
+def password_limit() -> AtMost:
+    return AtMost(MAX_PASSWORD, lazy_gettext("A password has at most %(num)s characters.",
+                                             num=MAX_PASSWORD))
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -34,19 +69,23 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Enter your email address.")])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+    email = EmailField("Email", validators=[email_limit(),
+                                            DataRequired("Enter your email address.")])
+    password = PasswordField("Password", validators=[password_limit(),
+                                                     DataRequired("Enter your password.")])
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("Current password",
-                            validators=[DataRequired("Enter your current password.")])
+    current = PasswordField("Current password", validators=[
+        password_limit(), DataRequired("Enter your current password.")])
     new = PasswordField("New password", validators=[
+        password_limit(),
         DataRequired("Enter a new password."),
-        Length(min=MIN_PASSWORD, max=200,
+        Length(min=MIN_PASSWORD,
                message=f"The new password must be at least {MIN_PASSWORD} characters."),
     ])
     confirm = PasswordField("New password again", validators=[
+        password_limit(),
         DataRequired("Type the new password again."),
         EqualTo("new", message="The two new passwords are not the same."),
     ])
@@ -69,11 +108,12 @@ class EditorForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES, default="editor")
     sites = MultiCheckboxField("Sites this editor sees", coerce=int, choices=[])
     active = BooleanField("Active (can log in)", default=True)
-    password = PasswordField("New password", validators=[Length(max=200)])
+    password = PasswordField("New password", validators=[password_limit()])
 
 
 class EditorAddForm(EditorForm):
     """Add an editor. Until invitations by mail exist, the admin sets the first password."""
 
-    email = EmailField("Email", validators=[DataRequired("Enter an email address.")])
-    password = PasswordField("Initial password", validators=[Length(max=200)])
+    email = EmailField("Email", validators=[email_limit(),
+                                            DataRequired("Enter an email address.")])
+    password = PasswordField("Initial password", validators=[password_limit()])

@@ -17,19 +17,20 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from jinja2 import TemplateNotFound
 from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 from wtforms import SelectChoice
 
+from service.accounts import sessions
 from service.accounts.access import admin_required
 from service.accounts.core import (
+    MAX_EMAIL,
     AccountError,
     authenticate,
     change_own_password,
@@ -45,6 +46,7 @@ from service.accounts.forms import (
     SettingsForm,
 )
 from service.extensions import db, limiter
+from service.i18n import _
 from service.models import Editor, Site
 
 bp = Blueprint("accounts", __name__)
@@ -130,8 +132,10 @@ def _login_limit_account() -> str:
 
 
 def _account_key() -> str:
+    """The per-account limit's key; none for an address no account can have (the form
+    refuses it), so an oversized email never becomes a key in the limiter's storage."""
     email = request.form.get("email", "").strip().lower()
-    return f"account:{email}" if email else ""
+    return f"account:{email}" if email and len(email) <= MAX_EMAIL else ""
 
 
 def _login_failed(_response) -> bool:
@@ -156,11 +160,10 @@ def login():
             g.login_failed = True
             error = WRONG_LOGIN
         else:
+            sessions.sign_in(db.session, editor)  # a fresh session: nothing carried over
             db.session.commit()
-            session.clear()  # a fresh session at login: nothing carried over (fixation)
-            login_user(editor)
             return redirect(target or home_url())
-    status = 401 if error else 200
+    status = 401 if error else (400 if form.errors else 200)
     return render_template("accounts/login.html", form=form, error=error, next=target), status
 
 
@@ -190,8 +193,9 @@ def _seconds_until_reset() -> int:
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
-    session.clear()
+    """End this browser's session only; the person's other devices stay signed in."""
+    sessions.sign_out(db.session)
+    db.session.commit()
     flash("You are logged out.", "info")
     return redirect(url_for("accounts.login"))
 
@@ -205,7 +209,8 @@ def password():
     if form.validate_on_submit():
         editor: Editor = current_user._get_current_object()
         try:
-            change_own_password(editor, form.current.data or "", form.new.data or "")
+            change_own_password(editor, form.current.data or "", form.new.data or "",
+                                keep_session=sessions.current_token())
         except AccountError as exc:
             if "current" in exc.fields:
                 form.current.errors.append("That is not your current password.")
@@ -213,8 +218,6 @@ def password():
                 _field_errors(form, {"new": exc.fields.get("password", str(exc))})
         else:
             db.session.commit()
-            # The session id includes the hash's tail: renew ours, every other one ends.
-            login_user(editor)
             flash("Your password is changed. Other sessions have been logged out.", "success")
             return redirect(url_for("accounts.settings"))
     return render_template("accounts/password.html", form=form)
@@ -232,7 +235,37 @@ def settings():
         db.session.commit()
         flash("Your settings are saved.", "success")
         return redirect(url_for("accounts.settings"))
-    return render_template("accounts/settings.html", form=form, editor=editor)
+    return render_template("accounts/settings.html", form=form, editor=editor,
+                           signed_in=sessions.listing(db.session, editor,
+                                                      sessions.current_token()))
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    """Sign out one of my devices (from the list in Settings)."""
+    editor: Editor = current_user._get_current_object()
+    current = sessions.find(db.session, sessions.current_token())
+    if current is not None and current.id == session_id:
+        return logout()
+    if sessions.end_one(db.session, editor, session_id):
+        db.session.commit()
+        flash(_("That device is signed out."), "success")
+    else:
+        flash(_("That device was already signed out."), "info")
+    return redirect(url_for("accounts.settings", _anchor="sessions"))
+
+
+@bp.post("/account/sessions/end-all")
+@login_required
+def end_all_sessions():
+    """Sign out everywhere: every session of mine ends, this one too."""
+    editor: Editor = current_user._get_current_object()
+    sessions.end_all(db.session, editor)
+    sessions.sign_out(db.session)
+    db.session.commit()
+    flash(_("You are signed out on every device, this one too."), "success")
+    return redirect(url_for("accounts.login"))
 
 
 # -- people (admins) ---------------------------------------------------------------------------
@@ -276,6 +309,11 @@ def person_new():
                 db.session.rollback()
                 _field_errors(form, exc.fields)
             else:
+                if not editor.is_admin and not editor.sites and not request.form.get("no_sites_ok"):
+                    # All is valid, but an editor with no sites sees an empty queue: ask first.
+                    db.session.rollback()
+                    return render_template("accounts/person_form.html", form=form, editor=None,
+                                           no_sites=True)
                 editor.active = bool(form.active.data)
                 db.session.commit()
                 flash(f"{editor.email} can now log in.", "success")
@@ -298,14 +336,13 @@ def person_edit(editor_id: int):
             update_editor(editor, actor=current_user._get_current_object(),
                           display_name=form.display_name.data or "", role=form.role.data,
                           active=bool(form.active.data), sites=_chosen_sites(form.sites.data),
-                          password=form.password.data or "")
+                          password=form.password.data or "",
+                          keep_session=sessions.current_token() if is_self else None)
         except AccountError as exc:
             db.session.rollback()
             _field_errors(form, exc.fields)
         else:
             db.session.commit()
-            if is_self and form.password.data:
-                login_user(editor)  # keep this session; their others end
             flash(f"{editor.email} is updated.", "success")
             return redirect(url_for("accounts.people"))
     return render_template("accounts/person_form.html", form=form, editor=editor,

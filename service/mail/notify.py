@@ -97,10 +97,13 @@ def _advance(session: Session, recipient: str, site_id: int, kind: str, now: dat
 def immediate_recipients(session: Session, site: Site) -> list[str]:
     """The site's notification addresses and its editors who want mail as it happens."""
     addresses = [a.strip().lower() for a in site.notify_emails if a and a.strip()]
-    addresses += [e.email.lower() for e in site.editors if e.active and e.notify_mode == IMMEDIATE]
-    # An editor's own choice (digest, off) wins even where their address is a site address.
+    addresses += [e.email.lower() for e in site.editors
+                  if e.active and e.password_hash and e.notify_mode == IMMEDIATE]
+    # An editor's own choice (digest, off) wins even where their address is a site address;
+    # someone invited who has not accepted yet gets no reader text at all.
     opted_out = set(session.scalars(select(func.lower(Editor.email)).where(
-        func.lower(Editor.email).in_(addresses), Editor.notify_mode != IMMEDIATE)))
+        func.lower(Editor.email).in_(addresses),
+        (Editor.notify_mode != IMMEDIATE) | (Editor.password_hash == ""))))
     return [a for a in dict.fromkeys(addresses) if a not in opted_out]
 
 
@@ -188,7 +191,8 @@ def collect_digests(session: Session, now: datetime) -> int:
     """
     exclusive(session, "errata.mail.collect_digests")
     editors = session.scalars(
-        select(Editor).where(Editor.notify_mode == DIGEST, Editor.active.is_(True))
+        select(Editor).where(Editor.notify_mode == DIGEST, Editor.active.is_(True),
+                             Editor.password_hash != "")  # invited, not yet accepted: none
         .order_by(Editor.id))
     written = 0
     for editor in editors:

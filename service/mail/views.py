@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_user
+from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
+from service.accounts import sessions
 from service.accounts.access import admin_required
 from service.accounts.core import AccountError, set_password
 from service.extensions import csrf, db, limiter
@@ -95,14 +96,22 @@ def _set_password_page(token: str, purpose: str):
         except AccountError as exc:
             form.password.errors = [*form.password.errors, exc.fields.get("password", str(exc))]
         else:
+            # Whoever was signed in here, it is this editor now; after a reset, every other
+            # session of theirs ends (a reset is what someone does who fears a stolen one).
+            if purpose == "reset":
+                sessions.end_all(db.session, editor)
+            sessions.sign_in(db.session, editor)
             db.session.commit()
-            session.clear()  # whoever was logged in here, it is this editor now
-            login_user(editor)
             flash("Your password is set. Welcome to Errata." if purpose == "invite"
                   else "Your new password is set; other sessions are logged out.", "success")
             return redirect(_home())
     return render_template("mail_pages/set_password.html", form=form, editor=editor,
-                           purpose=purpose)
+                           purpose=purpose), _form_status(form)
+
+
+def _form_status(form) -> int:
+    """400 for a form sent back with errors (a size limit, a missing field), else 200."""
+    return 400 if request.method == "POST" and form.errors else 200
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
@@ -124,7 +133,7 @@ def reset_request():
         db.session.commit()
         # The same answer whether or not the address has an account.
         return render_template("mail_pages/reset_sent.html", message=RESET_SENT)
-    return render_template("mail_pages/reset_request.html", form=form)
+    return render_template("mail_pages/reset_request.html", form=form), _form_status(form)
 
 
 # -- admins: inviting people -------------------------------------------------------------------
@@ -150,11 +159,15 @@ def invite_new():
                 else:
                     flash(f"{name.capitalize()} {message}.", "error")
         else:
+            if not editor.is_admin and not sites and not request.form.get("no_sites_ok"):
+                # All is valid, but an editor with no sites sees an empty queue: ask first.
+                db.session.rollback()
+                return render_template("mail_pages/invite.html", form=form, no_sites=True)
             db.session.commit()
             flash(f"Invitation sent to {editor.email}. The link works once, for 7 days.",
                   "success")
             return redirect(url_for("accounts.people"))
-    return render_template("mail_pages/invite.html", form=form)
+    return render_template("mail_pages/invite.html", form=form), _form_status(form)
 
 
 @bp.post("/people/<int:editor_id>/invite")

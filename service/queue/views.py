@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from service.accounts.access import can_see
+from service.accounts.access import can_see, restrict
 from service.extensions import db
 from service.i18n import _, lazy_gettext, ngettext
 from service.models import KINDS, STATUSES, Correction, Editor, Event, Report, Site, utcnow
@@ -303,8 +303,11 @@ def bulk():
     try:
         assignee = None
         if form.action.data == "assign":
-            site_ids = set(db.session.scalars(
-                select(Correction.site_id).where(Correction.id.in_(form.ids.data))))
+            # Only the corrections this editor may see: another site's id must get the answer
+            # an id that doesn't exist gets, or the answer would tell who covers which site.
+            site_ids = set(db.session.scalars(restrict(
+                select(Correction.site_id).where(Correction.id.in_(form.ids.data)),
+                current_user)))
             assignee = _assignee(form.assignee.data or "me", site_ids)
         changed = actions.bulk(db.session, current_user, form.ids.data, form.action.data,
                                assignee=assignee)
