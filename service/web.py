@@ -85,7 +85,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(resp: Response) -> Response:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        if not (request.endpoint in PUBLIC_ENDPOINTS or request.path.startswith(COOKIELESS_PATHS)):
+        public = request.path.startswith(COOKIELESS_PATHS) or request.endpoint in PUBLIC_ENDPOINTS
+        if not public:
             # Editors' pages (and the pages of their mail links) hold reader text, names and
             # CSRF tokens: no browser, proxy or back button may keep a copy.
             resp.headers.setdefault("Cache-Control", "no-store")

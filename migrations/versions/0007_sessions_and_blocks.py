@@ -1,7 +1,7 @@
 """server-side editor sessions; blocks name their report and count what they stopped
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-11-30 03:40:00
 
 Origin blocks are gone (origins are managed on the site page); any still stored are
@@ -13,8 +13,8 @@ from alembic import op
 
 import service.models
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
