@@ -1,0 +1,223 @@
+"""Is a report's quote still on its page? Visible text, then anchoring by quote and context.
+
+``visible_text`` turns HTML into the text a reader sees; ``locate`` finds the report's context
+(prefix + quote + suffix) in it: exactly first, then fuzzily with rapidfuzz, so edits elsewhere
+on the page and small edits inside the context don't break the check. ``gone`` needs the
+context found with confidence and the quote missing from it; anything less sure is
+``unknown``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+from rapidfuzz import fuzz
+
+PRESENT, GONE, UNKNOWN = "present", "gone", "unknown"
+
+# Never shown to a reader: their text is not the article's.
+INVISIBLE = {"script", "style", "template", "noscript", "head", "title", "svg", "iframe",
+             "object", "canvas", "select", "datalist"}
+# Elements that start a new line of text when rendered; inline ones (a, em, span…) do not,
+# so "colle<span>giums</span>" stays one word.
+BLOCKS = {"address", "article", "aside", "blockquote", "br", "dd", "details", "dialog", "div",
+          "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
+          "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section",
+          "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul", "body",
+          "html", "option", "button", "label", "input", "textarea", "img", "picture",
+          "video", "audio"}
+# Invisible characters CMSs put inside words (soft hyphens, zero-width spaces and joiners).
+_INVISIBLE_CHARS = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+_SPACE = re.compile(r"\s+")
+
+# How sure the fuzzy anchoring must be (rapidfuzz scores, 0-100).
+CONFIDENT = 88.0  # the context found where the quote was: enough to say "gone"
+SIMILAR = 72.0  # the quote found inside a context this similar counts as present
+MIN_CONTEXT = 16  # characters of prefix + suffix below which only exact matches count
+SEED = 12  # length of the exact pieces that find candidate places in a long page
+MAX_PLACES = 40  # candidate places examined with the (slower) fuzzy alignment
+
+
+def normalize(text: str) -> str:
+    """NFC, invisible characters dropped, every run of whitespace (NBSP too) one space."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE_CHARS)
+    return _SPACE.sub(" ", text)
+
+
+def visible_text(html: bytes | str, encoding: str | None = None) -> str:
+    """The text of ``html`` a reader sees, entities decoded, normalized (see ``normalize``).
+
+    Skips ``INVISIBLE`` elements, comments and anything under an element with the ``hidden``
+    attribute or an inline ``display:none``.
+    """
+    if isinstance(html, bytes):
+        parser = lxml.html.HTMLParser(encoding=encoding) if encoding else None
+        try:
+            root = lxml.html.document_fromstring(html, parser=parser)
+        except (LookupError, ValueError):
+            root = lxml.html.document_fromstring(html)
+    else:
+        root = lxml.html.document_fromstring(html)
+    parts: list[str] = []
+    _walk(root, parts)
+    return normalize("".join(parts)).strip()
+
+
+def _hidden(el: etree._Element) -> bool:
+    if el.get("hidden") is not None:
+        return True
+    style = (el.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style
+
+
+def _walk(el: etree._Element, parts: list[str]) -> None:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    tag = tag.rsplit("}", 1)[-1].lower()
+    if not tag or tag in INVISIBLE or _hidden(el):
+        # Comments and processing instructions have no string tag; their tail still shows.
+        return
+    block = tag in BLOCKS
+    if block:
+        parts.append("\n")
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        _walk(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+    if block:
+        parts.append("\n")
+
+
+@dataclass(frozen=True)
+class Result:
+    state: str  # present / gone / unknown
+    reason: str  # one short sentence for the editor
+    now_reads: str = ""  # with "gone": what the page has in the quote's place
+
+
+@dataclass
+class _Place:
+    score: float  # how well the context matches here, 0-100
+    has_quote: bool
+    gap: str
+    at: int  # where the quote is or was
+
+
+def locate(text: str, exact: str, prefix: str = "", suffix: str = "",
+           hint: int | None = None) -> Result:
+    """Where ``exact`` (with ``prefix``/``suffix``) is in the page ``text``.
+
+    ``text`` is ``visible_text`` output; the quote's parts are normalized here. ``hint`` is
+    the report's ``start`` offset: among equally good places, the nearest wins.
+    """
+    exact = normalize(exact).strip()
+    prefix, suffix = normalize(prefix).lstrip(), normalize(suffix).rstrip()
+    if not exact:
+        return Result(UNKNOWN, "The report has no quote to look for.")
+    if not text:
+        return Result(UNKNOWN, "The page has no visible text.")
+    needle = prefix + exact + suffix
+    if needle in text:
+        return Result(PRESENT, "The quote is on the page, in its context.")
+    context_len = len(prefix.strip()) + len(suffix.strip())
+    if context_len < MIN_CONTEXT:
+        if exact in text:
+            return Result(PRESENT, "The quote is on the page (its context is too short "
+                                   "to compare).")
+        return Result(UNKNOWN, "The quote is not on the page, and its context is too short "
+                               "to find where it was.")
+
+    places = [_measure(text, start, exact, prefix, suffix)
+              for start in _candidates(text, needle, exact, hint)]
+    places = [p for p in places if p is not None]
+    if not places:
+        return Result(UNKNOWN, "Neither the quote nor its context was found on the page.")
+
+    def rank(p: _Place) -> tuple:
+        return (round(p.score), p.has_quote, -abs(p.at - hint) if hint is not None else 0)
+
+    best = max(places, key=rank)
+    if best.has_quote and best.score >= SIMILAR:
+        return Result(PRESENT, "The quote is on the page; its context changed a little."
+                      if best.score < 100 else "The quote is on the page, in its context.")
+    if best.score >= CONFIDENT and not best.has_quote:
+        now = best.gap.strip()
+        return Result(GONE, "The context was found but the quote is no longer in it.",
+                      now_reads=now[:200])
+    if exact in text:
+        return Result(UNKNOWN, "The quote is on the page, but not in its context.")
+    return Result(UNKNOWN, "The context of the quote was not found with confidence.")
+
+
+def _candidates(text: str, needle: str, exact: str, hint: int | None) -> list[int]:
+    """Window starts worth aligning: where exact pieces of the context occur, most hits
+    first. A small edit leaves most ``SEED``-character pieces intact."""
+    span = len(needle)
+    votes: dict[int, int] = {}
+    step = max(1, min(SEED // 2, (len(needle) - SEED) // 24 or 1))
+    for offset in range(0, max(1, len(needle) - SEED + 1), step):
+        piece = needle[offset:offset + SEED]
+        if not piece.strip():
+            continue
+        found = text.find(piece)
+        hits = 0
+        while found != -1 and hits < 50:
+            # Bucket by where the whole needle would start, to a quarter of its length.
+            start = max(0, found - offset)
+            bucket = start // max(1, span // 4)
+            votes[bucket] = votes.get(bucket, 0) + 1
+            hits += 1
+            found = text.find(piece, found + 1)
+    if hint is not None and 0 <= hint < len(text):
+        votes.setdefault(max(0, hint - len(needle)) // max(1, span // 4), 0)
+    ranked = sorted(votes, key=lambda b: -votes[b])[:MAX_PLACES]
+    return [b * max(1, span // 4) for b in ranked]
+
+
+def _measure(text: str, start: int, exact: str, prefix: str, suffix: str) -> _Place | None:
+    """Align the context in a window of ``text`` around ``start``; None when it isn't there.
+
+    The prefix is aligned first, then the suffix after it; what lies between is where the
+    quote was. The score weighs each side by its length.
+    """
+    slack = len(exact) * 2 + 64
+    lo = max(0, start - slack)
+    window = text[lo:start + len(prefix) + len(exact) + len(suffix) + 2 * slack]
+    p_len, s_len = len(prefix.strip()), len(suffix.strip())
+    if prefix.strip():
+        pa = fuzz.partial_ratio_alignment(prefix, window)
+        if pa is None:
+            return None
+        p_score, gap_from = pa.score, pa.dest_end
+    else:
+        p_score, gap_from = 0.0, None
+    if suffix.strip():
+        after = gap_from if gap_from is not None else 0
+        rest = window[after:after + len(exact) * 3 + len(suffix) + 64]
+        sa = fuzz.partial_ratio_alignment(suffix, rest)
+        if sa is None:
+            return None
+        s_score, gap_to = sa.score, after + sa.dest_start
+    else:
+        s_score, gap_to = 0.0, None
+    if gap_from is None:  # no prefix: the quote ended where the suffix starts
+        gap_from = max(0, gap_to - len(exact) - 32)
+        gap = window[gap_from:gap_to]
+        has_quote = gap.rstrip().endswith(exact)
+    elif gap_to is None:  # no suffix: the quote started where the prefix ends
+        gap_to = gap_from + len(exact) + 32
+        gap = window[gap_from:gap_to]
+        has_quote = gap.lstrip().startswith(exact)
+    else:
+        gap = window[gap_from:gap_to]
+        has_quote = exact in gap
+        # The quote was replaced by something of about its size, not by a whole paragraph.
+        if len(gap) > len(exact) * 3 + 80:
+            return None
+    score = (p_score * p_len + s_score * s_len) / (p_len + s_len)
+    return _Place(score=score, has_quote=has_quote, gap=gap, at=lo + gap_from)
