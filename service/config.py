@@ -30,6 +30,10 @@ _ENV: list[tuple[str, str, Any]] = [
     ("ERRATA_SECURE_COOKIES", "SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
     ("ERRATA_MAIL_WINDOW_MINUTES", "ERRATA_MAIL_WINDOW_MINUTES", int),
     ("ERRATA_PURGE_DAYS", "ERRATA_PURGE_DAYS", int),
+    ("ERRATA_PAGE_CHECK_EVERY_MINUTES", "ERRATA_PAGE_CHECK_EVERY_MINUTES", int),
+    ("ERRATA_PAGE_CHECK_DAYS", "ERRATA_PAGE_CHECK_DAYS", int),
+    ("ERRATA_PAGE_CHECK_ORIGIN_SECONDS", "ERRATA_PAGE_CHECK_ORIGIN_SECONDS", float),
+    ("ERRATA_API_LIMIT", "ERRATA_API_LIMIT", str),
     ("ERRATA_DEFAULT_LANGUAGE", "ERRATA_DEFAULT_LANGUAGE", str),
     ("ERRATA_DEFAULT_TIMEZONE", "ERRATA_DEFAULT_TIMEZONE", str),
     ("ERRATA_TRANSLATIONS_DIR", "ERRATA_TRANSLATIONS_DIR", str),
@@ -82,6 +86,13 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "ERRATA_SITE_CACHE_SECONDS": 10.0,
         "ERRATA_MAIL_WINDOW_MINUTES": 10,
         "ERRATA_PURGE_DAYS": 0,
+        # Background page checks: each open correction reported in the last DAYS days at
+        # most once every EVERY minutes, and each origin at most once per ORIGIN seconds.
+        "ERRATA_PAGE_CHECK_EVERY_MINUTES": 60,
+        "ERRATA_PAGE_CHECK_DAYS": 30,
+        "ERRATA_PAGE_CHECK_ORIGIN_SECONDS": 1.0,
+        # Requests per API token (Flask-Limiter notation).
+        "ERRATA_API_LIMIT": "120/minute;5000/hour",
         # Pages for people whose browser names none of our languages, and for mail to
         # people who never chose one; times for people who never chose a zone.
         "ERRATA_DEFAULT_LANGUAGE": "en",

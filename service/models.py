@@ -100,6 +100,8 @@ class Site(Base):
     limit_site: Mapped[str | None] = mapped_column(String(200))
     # The public corrections log at /p/<key>/corrections (opt-in; service/public/).
     public_log: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Close a correction as fixed when a page check finds its quote gone (off by default).
+    auto_close: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     editors: Mapped[list[Editor]] = relationship(
@@ -231,6 +233,9 @@ class Correction(Base):
     page_state: Mapped[str | None] = mapped_column(String(16))
     page_checked_at: Mapped[datetime | None] = mapped_column()
     page_reason: Mapped[str] = mapped_column(String(300), default="")
+    # The page's validators at that check, for a conditional request next time.
+    page_etag: Mapped[str | None] = mapped_column(String(200))
+    page_last_modified: Mapped[str | None] = mapped_column(String(64))
 
     site: Mapped[Site] = relationship()
     assignee: Mapped[Editor | None] = relationship(foreign_keys=[assignee_id])
@@ -292,6 +297,8 @@ class Event(Base):
         ForeignKey("corrections.id", ondelete="CASCADE"), index=True
     )
     editor_id: Mapped[int | None] = mapped_column(ForeignKey("editors.id", ondelete="SET NULL"))
+    # Who did it when not an editor: "page check", or an API token's name.
+    actor: Mapped[str] = mapped_column(String(120), default="")
     action: Mapped[str] = mapped_column(String(32))
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str | None] = mapped_column(String(16))
@@ -409,3 +416,33 @@ class Counter(Base):
     name: Mapped[str] = mapped_column(String(32))
     day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, UTC
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Heartbeat(Base):
+    """The last round of each background loop (mail, page checks); /healthz reports them."""
+
+    __tablename__ = "heartbeats"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column(default=utcnow)
+    detail: Mapped[str] = mapped_column(String(300), default="")
+
+
+class ApiToken(Base):
+    """A newsroom tool's key to one site's corrections (service/api/). Only a hash is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # SHA-256 of the token: it is random and long, so a slow password hash adds nothing.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hint: Mapped[str] = mapped_column(String(16), default="")  # its first characters
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("editors.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+
+    site: Mapped[Site] = relationship()

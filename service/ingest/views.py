@@ -176,7 +176,14 @@ def healthz() -> Response:
     except Exception:  # noqa: BLE001 - any failure means "not healthy"
         log.exception("health check: database unreachable")
         return _json(503, {"status": "unhealthy", "database": "unreachable"})
-    return _json(200, {"status": "ok", "database": "ok"})
+    from service.heartbeats import report
+
+    loops, warnings = report(db.session)
+    db.session.rollback()
+    # The web process is healthy either way (200): a stale loop is a warning for whoever
+    # watches, not a reason to take this server out of a load balancer.
+    return _json(200, {"status": "ok", "database": "ok", "loops": loops,
+                       "warnings": warnings})
 
 
 @bp.get("/api/v1/openapi.json")

@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.extensions import db
+from service.heartbeats import beat
 from service.mail import sender
 from service.models import OutboxMail
+from service.pagecheck import loop as pagecheck_loop
 from service.privacy import purge_if_due
 
 log = logging.getLogger("errata.mail")
@@ -32,11 +34,15 @@ def _report(tally: sender.Tally) -> str:
 @click.option("--loop", is_flag=True, help="Keep running; deliver new mail as it is due.")
 @click.option("--interval", type=float, default=5.0, show_default=True,
               help="Seconds to sleep between rounds with --loop.")
+@click.option("--page-checks/--no-page-checks", default=True, show_default=True,
+              help="With --loop, also check article pages in a sibling thread.")
 @with_appcontext
-def send(loop: bool, interval: float) -> None:
+def send(loop: bool, interval: float, page_checks: bool) -> None:
     """Deliver the mail that is due (notifications, digests, thank-yous) and exit.
 
     With --loop it keeps running until SIGTERM or Ctrl+C; run one or more in production.
+    It then also checks article pages in a sibling thread (see docs/page-checks.md), and
+    both record a heartbeat that /healthz reports.
     With MAIL_SERVER unset, mail is printed here instead of sent (the demo's sink).
     """
     if not current_app.config.get("MAIL_SERVER"):
@@ -55,9 +61,15 @@ def send(loop: bool, interval: float) -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     click.echo(f"Mail sender running (every {interval:g}s); Ctrl+C to stop.", err=True)
+    checker = None
+    if page_checks:
+        checker = pagecheck_loop.start(current_app._get_current_object(),  # type: ignore[attr-defined]
+                                       sender.STOP)
+        click.echo("Page checks running beside it.", err=True)
     while not sender.STOP.is_set():
         try:
             tally = sender.run_once(db.session)
+            beat(db.session, "mail", _report(tally))
             if tally.sent or tally.retried or tally.failed:
                 click.echo(_report(tally), err=True)
             # The long-running process is also where old reader data is forgotten, daily.
@@ -72,6 +84,8 @@ def send(loop: bool, interval: float) -> None:
         finally:
             db.session.remove()
         sender.STOP.wait(interval)
+    if checker is not None:
+        checker.join(timeout=15)  # a fetch in progress ends within its 10 s
     click.echo("Mail sender stopped.", err=True)
 
 

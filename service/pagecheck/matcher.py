@@ -96,7 +96,7 @@ def _walk(el: etree._Element, parts: list[str]) -> None:
 @dataclass(frozen=True)
 class Result:
     state: str  # present / gone / unknown
-    reason: str  # one short sentence for the editor
+    reason: str  # a key of service.pagecheck.messages.REASONS
     now_reads: str = ""  # with "gone": what the page has in the quote's place
 
 
@@ -118,40 +118,36 @@ def locate(text: str, exact: str, prefix: str = "", suffix: str = "",
     exact = normalize(exact).strip()
     prefix, suffix = normalize(prefix).lstrip(), normalize(suffix).rstrip()
     if not exact:
-        return Result(UNKNOWN, "The report has no quote to look for.")
+        return Result(UNKNOWN, "no_quote")
     if not text:
-        return Result(UNKNOWN, "The page has no visible text.")
+        return Result(UNKNOWN, "no_text")
     needle = prefix + exact + suffix
     if needle in text:
-        return Result(PRESENT, "The quote is on the page, in its context.")
+        return Result(PRESENT, "in_context")
     context_len = len(prefix.strip()) + len(suffix.strip())
     if context_len < MIN_CONTEXT:
         if exact in text:
-            return Result(PRESENT, "The quote is on the page (its context is too short "
-                                   "to compare).")
-        return Result(UNKNOWN, "The quote is not on the page, and its context is too short "
-                               "to find where it was.")
+            return Result(PRESENT, "short_context_present")
+        return Result(UNKNOWN, "short_context_absent")
 
     places = [_measure(text, start, exact, prefix, suffix)
               for start in _candidates(text, needle, exact, hint)]
     places = [p for p in places if p is not None]
     if not places:
-        return Result(UNKNOWN, "Neither the quote nor its context was found on the page.")
+        return Result(UNKNOWN, "nothing_found")
 
     def rank(p: _Place) -> tuple:
         return (round(p.score), p.has_quote, -abs(p.at - hint) if hint is not None else 0)
 
     best = max(places, key=rank)
     if best.has_quote and best.score >= SIMILAR:
-        return Result(PRESENT, "The quote is on the page; its context changed a little."
-                      if best.score < 100 else "The quote is on the page, in its context.")
+        return Result(PRESENT, "context_edited" if best.score < 100 else "in_context")
     if best.score >= CONFIDENT and not best.has_quote:
         now = best.gap.strip()
-        return Result(GONE, "The context was found but the quote is no longer in it.",
-                      now_reads=now[:200])
+        return Result(GONE, "gone", now_reads=now[:200])
     if exact in text:
-        return Result(UNKNOWN, "The quote is on the page, but not in its context.")
-    return Result(UNKNOWN, "The context of the quote was not found with confidence.")
+        return Result(UNKNOWN, "quote_elsewhere")
+    return Result(UNKNOWN, "context_not_found")
 
 
 def _candidates(text: str, needle: str, exact: str, hint: int | None) -> list[int]:

@@ -64,14 +64,19 @@ def _applied_fix(correction: Correction, text: str | None) -> str | None:
 
 
 def change_status(
-    session: Session, correction: Correction, editor: Editor, action: str, note: str = "",
-    applied_fix: str | None = None,
+    session: Session, correction: Correction, editor: Editor | None, action: str,
+    note: str = "", applied_fix: str | None = None, *, actor: str = "",
+    reopen_as: str | None = None,
 ) -> Event | None:
     """Apply ``fixed``/``rejected``/``spam``/``reopen``; None when nothing changes.
 
     ``applied_fix`` is what the editor says was published, recorded with "fixed" only (the
     readers' thank-you quotes it). Reopening an assigned correction puts it back "in
-    progress" with its assignee.
+    progress" with its assignee, unless ``reopen_as`` names the open status wanted (the API
+    does); that also moves an open correction between "new" and "in progress".
+
+    ``editor`` is None when no person did it; ``actor`` then names who did ("page check",
+    an API token's name) in the history.
     """
     if action not in STATUS_ACTIONS:
         raise ActionError(f"“{action}” is not something that can be done to a correction.")
@@ -80,9 +85,14 @@ def change_status(
     old = correction.status
     new = STATUS_ACTIONS[action]
     if action == "reopen":
-        if old in OPEN_STATUSES:
+        if reopen_as is not None and reopen_as not in OPEN_STATUSES:
+            raise ActionError(f"“{reopen_as}” is not an open status.")
+        if reopen_as is None and old in OPEN_STATUSES:
             return None
-        new = Status.IN_PROGRESS.value if correction.assignee_id else Status.NEW.value
+        new = reopen_as or (Status.IN_PROGRESS.value if correction.assignee_id
+                            else Status.NEW.value)
+        if new == old:
+            return None
     elif old == new:
         return None
     now = utcnow()
@@ -93,12 +103,12 @@ def change_status(
         correction.resolution_note = ""
     else:
         correction.resolved_at = now
-        correction.resolved_by_id = editor.id
+        correction.resolved_by_id = editor.id if editor else None
         correction.resolution_note = note
     correction.applied_fix = applied_fix
-    event = Event(correction_id=correction.id, editor_id=editor.id, action=action,
-                  from_status=old, to_status=new, note=note, applied_fix=applied_fix,
-                  created_at=now)
+    event = Event(correction_id=correction.id, editor_id=editor.id if editor else None,
+                  actor="" if editor else actor, action=action, from_status=old,
+                  to_status=new, note=note, applied_fix=applied_fix, created_at=now)
     session.add(event)
     session.flush()
     on_status_changed(session, correction, old, new)
