@@ -23,6 +23,7 @@ from service.config import local_port
 from service.extensions import db
 from service.mail.cli import mail_group
 from service.models import Site
+from service.pagecheck import cli as pagecheck_cli
 from service.sites.core import (
     SiteError,
     apply_changes,
@@ -74,6 +75,7 @@ def cli() -> None:
 
 cli.add_command(mail_group)
 cli.add_command(channel_group)
+cli.add_command(pagecheck_cli.check)
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ _ENV: list[tuple[str, str, Any]] = [
     ("ERRATA_SECURE_COOKIES", "SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
     ("ERRATA_MAIL_WINDOW_MINUTES", "ERRATA_MAIL_WINDOW_MINUTES", int),
     ("ERRATA_PURGE_DAYS", "ERRATA_PURGE_DAYS", int),
+    ("ERRATA_PAGE_CHECKS", "ERRATA_PAGE_CHECKS", lambda v: v.lower() in {"1", "true", "yes"}),
     ("ERRATA_PAGE_CHECK_EVERY_MINUTES", "ERRATA_PAGE_CHECK_EVERY_MINUTES", int),
     ("ERRATA_PAGE_CHECK_DAYS", "ERRATA_PAGE_CHECK_DAYS", int),
     ("ERRATA_PAGE_CHECK_ORIGIN_SECONDS", "ERRATA_PAGE_CHECK_ORIGIN_SECONDS", float),
@@ -88,6 +89,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "ERRATA_PURGE_DAYS": 0,
         # Background page checks: each open correction reported in the last DAYS days at
         # most once every EVERY minutes, and each origin at most once per ORIGIN seconds.
+        # Off: no page is fetched unless someone asks (the button, `errata check`, the API).
+        "ERRATA_PAGE_CHECKS": True,
         "ERRATA_PAGE_CHECK_EVERY_MINUTES": 60,
         "ERRATA_PAGE_CHECK_DAYS": 30,
         "ERRATA_PAGE_CHECK_ORIGIN_SECONDS": 1.0,

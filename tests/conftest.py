@@ -75,6 +75,8 @@ def base_config(database_url: str, instance_path: str, **extra: Any) -> dict[str
         # scrypt costs 0.15 s a hash and the suite makes hundreds; production's own hash is
         # covered by tests/test_accounts.py::test_login_with_the_real_password_hash.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1",
+        # No page is fetched behind a test's back; the page-check tests turn this on.
+        "ERRATA_PAGE_CHECKS": False,
     }
     cfg.update(extra)
     return cfg

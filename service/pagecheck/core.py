@@ -135,7 +135,7 @@ def check_corrections(session: Session, corrections: Iterable[Correction], *,
         origin = _origin(url)
         waited = 0.0
         while origin and not backoff.reserve(origin, spacing) and waited < wait_for_origin:
-            pause = max(0.05, min(backoff.wait_for(origin), wait_for_origin - waited))
+            pause = max(0.05, min(backoff.until_turn(origin), wait_for_origin - waited))
             time.sleep(pause)
             waited += pause
         fetched, results = check_page(group, backoff=backoff)

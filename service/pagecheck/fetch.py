@@ -43,32 +43,39 @@ class Fetched:
 
 
 class Backoff:
-    """When each origin may be asked again: ``Retry-After`` answers and the 1 s spacing.
-
-    Shared by the threads of one process (a lock guards it)."""
+    """When each origin may be asked again: ``Retry-After`` answers and the spacing between
+    requests. Shared by the threads of one process (a lock guards it)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._not_before: dict[str, float] = {}
+        self._retry_at: dict[str, float] = {}  # Retry-After: nothing before this
+        self._next_turn: dict[str, float] = {}  # spacing: the next request's turn
 
     def wait_for(self, origin: str) -> float:
-        """Seconds until ``origin`` may be asked (0 when now)."""
+        """Seconds until ``origin`` may be asked again after a ``Retry-After`` (0: now)."""
         with self._lock:
-            return max(0.0, self._not_before.get(origin, 0.0) - time.monotonic())
+            return max(0.0, self._retry_at.get(origin, 0.0) - time.monotonic())
+
+    def until_turn(self, origin: str) -> float:
+        """Seconds until ``origin``'s next turn (spacing or Retry-After, whichever is later)."""
+        with self._lock:
+            due = max(self._retry_at.get(origin, 0.0), self._next_turn.get(origin, 0.0))
+            return max(0.0, due - time.monotonic())
 
     def reserve(self, origin: str, spacing: float) -> bool:
-        """Claim the next request to ``origin`` if it is due; the next one waits ``spacing``."""
+        """Claim a request to ``origin`` if its turn has come; the next one waits ``spacing``."""
         now = time.monotonic()
         with self._lock:
-            if self._not_before.get(origin, 0.0) > now:
+            if max(self._retry_at.get(origin, 0.0), self._next_turn.get(origin, 0.0)) > now:
                 return False
-            self._not_before[origin] = now + spacing
+            self._next_turn[origin] = now + spacing
             return True
 
     def defer(self, origin: str, seconds: float) -> None:
+        """Obey a ``Retry-After`` of ``seconds`` (capped at ``MAX_RETRY_AFTER``)."""
         with self._lock:
             until = time.monotonic() + min(seconds, MAX_RETRY_AFTER)
-            self._not_before[origin] = max(self._not_before.get(origin, 0.0), until)
+            self._retry_at[origin] = max(self._retry_at.get(origin, 0.0), until)
 
 
 BACKOFF = Backoff()

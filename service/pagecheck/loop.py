@@ -26,6 +26,9 @@ BUSY_SECONDS = 0.2  # between rounds while pages are waiting
 def one_round(app: Flask) -> int:
     """Check what is due now and record the heartbeat; the number of pages fetched."""
     cfg = app.config
+    if not cfg["ERRATA_PAGE_CHECKS"]:
+        beat(db.session, "page_checks", "background page checks are off (ERRATA_PAGE_CHECKS)")
+        return 0
     fetched = run_round(db.session, days=cfg["ERRATA_PAGE_CHECK_DAYS"],
                         every=timedelta(minutes=cfg["ERRATA_PAGE_CHECK_EVERY_MINUTES"]),
                         spacing=cfg["ERRATA_PAGE_CHECK_ORIGIN_SECONDS"])

@@ -61,6 +61,7 @@ class Filters:
     site: int | None = None
     kind: str = ""
     mine: bool = False
+    looks_fixed: bool = False  # the last page check found the quote gone
     q: str = ""
     sort: str = "last"
     after: str = ""
@@ -79,6 +80,7 @@ class Filters:
             "site": str(f.site) if f.site else "",
             "kind": f.kind,
             "mine": "1" if f.mine else "",
+            "looks_fixed": "1" if f.looks_fixed else "",
             "q": f.q,
             "sort": f.sort if f.sort != "last" else "",
             "after": f.after,
@@ -113,6 +115,7 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     if after and before:
         raise FilterError(DAMAGED)
     filters = Filters(status=status, site=site, kind=kind, mine=args.get("mine") in ("1", "on"),
+                      looks_fixed=args.get("looks_fixed") in ("1", "on"),
                       q=q, sort=sort, after=after, before=before)
     if filters.cursor:
         decode_cursor(filters.sort, filters.cursor)  # validate early
@@ -174,6 +177,8 @@ def _conditions(editor: Editor, filters: Filters) -> list:
         cond.append(Correction.kind == filters.kind)
     if filters.mine:
         cond.append(Correction.assignee_id == editor.id)
+    if filters.looks_fixed:
+        cond.append(Correction.page_state == "gone")
     if filters.q:
         pattern = _like(filters.q)
         comment_hit = exists(

@@ -13,6 +13,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -29,6 +30,8 @@ from service.accounts.access import can_see, restrict
 from service.extensions import db
 from service.i18n import _, lazy_gettext, ngettext
 from service.models import KINDS, STATUSES, Correction, Editor, Event, Report, Site, utcnow
+from service.pagecheck import messages as pagecheck_messages
+from service.pagecheck import runner as pagecheck_runner
 from service.queue import actions
 from service.queue.actions import ActionError
 from service.queue.diff import word_diff
@@ -69,7 +72,12 @@ EVENT_LABELS = {
     "note": lazy_gettext("added a note"),
     "block_ip": lazy_gettext("blocked a reader"),
     "block_origin": lazy_gettext("blocked an origin"),
+    "page_present": lazy_gettext("checked the page: the error is still there"),
+    "page_gone": lazy_gettext("checked the page: the error looks fixed"),
+    "page_unknown": lazy_gettext("checked the page: can't tell"),
 }
+# "Fixed" waits this long for its page check before showing the next page.
+AFTER_FIX_WAIT = 2.0
 
 
 def _done(action: str, correction_id: int) -> str:
@@ -118,7 +126,9 @@ def http_url(url: str | None) -> str:
 
 @bp.app_context_processor
 def _queue_helpers() -> dict:
-    return {"status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS, "word_diff": word_diff}
+    return {"status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS, "word_diff": word_diff,
+            "page_state_label": pagecheck_messages.state_label,
+            "page_reason": pagecheck_messages.describe}
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -228,7 +238,7 @@ def show(correction_id: int):
     return render_template(
         "queue/show.html", c=correction, reports=reports, events=events,
         people=_assignable({correction.site_id}), event_labels=EVENT_LABELS,
-        nav_section="queue",
+        nav_section="queue", checking=pagecheck_runner.is_running(correction.id),
     )
 
 
@@ -252,7 +262,37 @@ def status(correction_id: int):
                 status=STATUS_LABELS[correction.status]), "info")
     else:
         flash(_done(form.action.data, correction.id), "success")
+        if form.action.data == "fixed":
+            _check_after_fix(correction)
     return redirect(_back(url_for("queue.show", correction_id=correction.id)))
+
+
+def _check_after_fix(correction: Correction) -> None:
+    """Check the page right after "Fixed"; if it answers within ``AFTER_FIX_WAIT`` and the
+    quote is still there, say so now (the correction page says it too, whenever it ends)."""
+    if not current_app.config["ERRATA_PAGE_CHECKS"]:
+        return
+    checked = pagecheck_runner.check_and_wait(correction.id, wait=AFTER_FIX_WAIT)
+    if checked is not None and checked.state == "present":
+        flash(_("#%(id)s is marked fixed, but its page still has the error.",
+                id=correction.id), "warning")
+
+
+@bp.post("/queue/<int:correction_id>/check")
+@login_required
+def check(correction_id: int):
+    """"Check the page": wait up to 10 s for the result, else say the check goes on."""
+    correction = _correction_or_404(correction_id)
+    checked = pagecheck_runner.check_and_wait(correction.id)
+    if checked is None:
+        flash(_("The page is still being checked; reload this page in a moment to see the "
+                "result."), "info")
+    else:
+        flash(_("Page checked: %(state)s. %(reason)s",
+                state=pagecheck_messages.state_label(checked.state),
+                reason=pagecheck_messages.describe(checked.reason)),
+              "warning" if checked.state == "present" else "success")
+    return redirect(url_for("queue.show", correction_id=correction.id, _anchor="page-check"))
 
 
 @bp.post("/queue/<int:correction_id>/assign")
@@ -314,6 +354,9 @@ def bulk():
     except ActionError as exc:
         abort(400, str(exc))
     db.session.commit()
+    if form.action.data == "fixed" and current_app.config["ERRATA_PAGE_CHECKS"]:
+        for correction_id in form.ids.data:  # checked in the background; ids not seen: no-op
+            pagecheck_runner.start_check(correction_id)
     flash(_bulk_done(form.action.data, changed), "success")
     return redirect(back)
 

@@ -77,6 +77,7 @@ def apply_changes(
     limit_reader: str | None = None,
     limit_site: str | None = None,
     public_log: bool | None = None,
+    auto_close: bool | None = None,
 ) -> Site:
     """Validate and set the given fields; ``""`` for a limit restores the default."""
     errors: dict[str, str] = {}
@@ -104,6 +105,8 @@ def apply_changes(
         site.active = active
     if public_log is not None:
         site.public_log = public_log
+    if auto_close is not None:
+        site.auto_close = auto_close
     for field, value in (("limit_reader", limit_reader), ("limit_site", limit_site)):
         if value is None:
             continue

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from service.i18n import lazy_gettext
 from service.sites.core import LANGS
 
 LANG_LABELS = {"en": "English", "ru": "Russian (русский)"}
@@ -24,6 +25,8 @@ class SiteForm(FlaskForm):
     limit_reader = StringField("Limit per reader", validators=[Length(max=200)])
     limit_site = StringField("Limit for the whole site", validators=[Length(max=200)])
     public_log = BooleanField("Publish a public corrections log", default=False)
+    auto_close = BooleanField(lazy_gettext("Close automatically when the page no longer has "
+                                           "the error"), default=False)
 
     def lines(self, name: str) -> list[str]:
         return [line.strip() for line in (getattr(self, name).data or "").splitlines()

@@ -50,6 +50,7 @@ def new():
             site = create_site(db.session, form.name.data or "", form.lines("origins"),
                                form.lines("notify_emails"), form.default_lang.data or "en")
             apply_changes(site, active=bool(form.active.data),
+                          auto_close=bool(form.auto_close.data),
                           limit_reader=form.limit_reader.data or "",
                           limit_site=form.limit_site.data or "",
                           public_log=bool(form.public_log.data))
@@ -70,13 +71,15 @@ def edit(site_id: int):
     form = SiteForm(name=site.name, origins="\n".join(site.origins),
                     notify_emails="\n".join(site.notify_emails), default_lang=site.default_lang,
                     active=site.active, limit_reader=site.limit_reader or "",
-                    limit_site=site.limit_site or "", public_log=site.public_log)
+                    limit_site=site.limit_site or "", public_log=site.public_log,
+                    auto_close=site.auto_close)
     if form.validate_on_submit():
         try:
             # An empty list can't get here: the form requires the field.
             apply_changes(site, name=form.name.data, origins=form.lines("origins"),
                           notify_emails=form.lines("notify_emails"),
                           default_lang=form.default_lang.data, active=bool(form.active.data),
+                          auto_close=bool(form.auto_close.data),
                           limit_reader=form.limit_reader.data or "",
                           limit_site=form.limit_site.data or "",
                           public_log=bool(form.public_log.data))
