@@ -44,8 +44,10 @@ class ErrataGroup(FlaskGroup):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (SiteError, AccountError, ChannelError) as exc:
+        except (SiteError, AccountError) as exc:
             raise click.ClickException(_fields_sentence(exc.fields)) from None
+        except ChannelError as exc:
+            raise click.ClickException(str(exc)) from None
         except SQLAlchemyError as exc:
             msg = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
             raise click.ClickException(

@@ -21,38 +21,42 @@ from sqlalchemy.orm import Session
 
 from service import __version__
 from service.channels.http import DeliveryError, Reply, check_target, post, raise_for_status
+from service.i18n import _, lazy_gettext
 from service.mail.messages import base_url
 from service.models import Channel, Site
 
 KINDS = ("webhook", "slack", "telegram")
-KIND_LABELS = {"webhook": "Webhook", "slack": "Slack or Mattermost", "telegram": "Telegram"}
+KIND_LABELS = {"webhook": lazy_gettext("Webhook"), "slack": lazy_gettext("Slack or Mattermost"),
+               "telegram": lazy_gettext("Telegram")}
 MAX_URL = 2048
 _CHAT_ID = re.compile(r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31}")
 _BOT_TOKEN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{20,100}")
 
 
 class ChannelError(ValueError):
-    """A value that can't make a channel; ``fields`` maps each field to what is wrong."""
+    """A value that can't make a channel; ``fields`` maps each field to a whole sentence
+    saying what is wrong with it."""
 
     def __init__(self, fields: dict[str, str]):
-        super().__init__("; ".join(f"{k} {v}" for k, v in fields.items()))
+        super().__init__(" ".join(fields.values()))
         self.fields = fields
 
 
 def clean_url(url: str) -> str:
     url = (url or "").strip()
     if not url:
-        raise ChannelError({"url": "is required"})
+        raise ChannelError({"url": _("The URL is required.")})
     if len(url) > MAX_URL:
-        raise ChannelError({"url": f"must be at most {MAX_URL} characters"})
+        raise ChannelError({"url": _("The URL must be at most %(num)d characters.",
+                                     num=MAX_URL)})
     if not url.isascii() or not url.isprintable() or " " in url:
-        raise ChannelError({"url": "must be a plain http(s) address, without spaces; write a "
-                                   "non-Latin host in its xn-- form"})
+        raise ChannelError({"url": _("The URL must be a plain http(s) address without "
+                                     "spaces; write a non-Latin host in its xn-- form.")})
     try:
         check_target(url)
     except DeliveryError:
-        raise ChannelError({"url": "must start with http:// or https:// and name a host"}) \
-            from None
+        raise ChannelError({"url": _("The URL must start with http:// or https:// and name "
+                                     "a host.")}) from None
     return url
 
 
@@ -61,7 +65,8 @@ def add_channel(session: Session, site: Site, kind: str, *, url: str = "", chat_
     """Validate and add a channel; the caller commits. A webhook gets a new signing secret
     (``channel.secret``), to be shown to the admin once."""
     if kind not in KINDS:
-        raise ChannelError({"kind": "must be one of " + ", ".join(KINDS)})
+        raise ChannelError({"kind": _("The kind must be one of: %(kinds)s.",
+                                      kinds=", ".join(KINDS))})
     channel = Channel(site_id=site.id, kind=kind, url="", chat_id="", secret="")
     if kind in ("webhook", "slack"):
         channel.url = clean_url(url)
@@ -71,9 +76,11 @@ def add_channel(session: Session, site: Site, kind: str, *, url: str = "", chat_
         chat_id, token = (chat_id or "").strip(), (token or "").strip()
         errors = {}
         if not _CHAT_ID.fullmatch(chat_id):
-            errors["chat_id"] = "must be a chat number (like -1001234567890) or @channelname"
+            errors["chat_id"] = _("The chat id must be a chat number (like -1001234567890) "
+                                  "or @channelname.")
         if not _BOT_TOKEN.fullmatch(token):
-            errors["token"] = "must be a bot token as @BotFather gives it (123456:ABC…)"
+            errors["token"] = _("The bot token must be one as @BotFather gives it "
+                                "(123456:ABC…).")
         if errors:
             raise ChannelError(errors)
         channel.chat_id, channel.secret = chat_id, token
@@ -93,10 +100,10 @@ def label(channel: Channel) -> str:
     """How a channel is named on pages, in the CLI and in the outbox: no secret in it. A
     Slack URL is itself a credential, so only its host is shown."""
     if channel.kind == "webhook":
-        return f"Webhook {channel.url}"
+        return _("Webhook %(url)s", url=channel.url)
     if channel.kind == "slack":
-        return f"Slack/Mattermost {urlsplit(channel.url).hostname or ''}"
-    return f"Telegram chat {channel.chat_id}"
+        return _("Slack/Mattermost %(host)s", host=urlsplit(channel.url).hostname or "")
+    return _("Telegram chat %(chat)s", chat=channel.chat_id)
 
 
 # -- on the wire ------------------------------------------------------------------------------

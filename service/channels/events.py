@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, joinedload
 from service.api.serialize import correction_json, iso
 from service.channels.core import label
 from service.channels.messages import chat_message
+from service.i18n import speaking
 from service.mail.notify import exclusive
 from service.mail.settings import setting
 from service.models import Channel, Correction, OutboxMail, Site, Status, utcnow
@@ -108,7 +109,8 @@ def collect_batches(session: Session, now: datetime) -> int:
             continue  # this channel had a message within the window: hold the batch
         site = session.get(Site, channel.site_id)
         events = [json.loads(r.body_text) for r in held]
-        subject, body = chat_message(channel.kind, site, events)
+        with speaking(site.default_lang if site is not None else None):
+            subject, body = chat_message(channel.kind, site, events)
         session.add(OutboxMail(
             channel_id=channel.id, event_id=str(uuid.uuid4()), template=channel.kind,
             recipient=label(channel)[:254], subject=subject[:300], body_text=body,
@@ -126,4 +128,5 @@ def test_message(channel: Channel, site: Site) -> str:
     """The body of "send a test message" for ``channel``."""
     if channel.kind == "webhook":
         return envelope(str(uuid.uuid4()), "test", utcnow(), None)
-    return chat_message(channel.kind, site, [], test=True)[1]
+    with speaking(site.default_lang):
+        return chat_message(channel.kind, site, [], test=True)[1]

@@ -7,12 +7,13 @@ from wtforms import PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length
 
 from service.channels.core import KIND_LABELS, KINDS
+from service.i18n import lazy_gettext as _l
 
 
 class ChannelForm(FlaskForm):
-    kind = SelectField("Kind", choices=[SelectChoice(k, KIND_LABELS[k]) for k in KINDS],
+    kind = SelectField(_l("Kind"), choices=[SelectChoice(k, KIND_LABELS[k]) for k in KINDS],
                        default="webhook")
-    url = StringField("URL to post to", validators=[Length(max=2048)])
-    chat_id = StringField("Telegram chat id", validators=[Length(max=64)])
+    url = StringField(_l("URL to post to"), validators=[Length(max=2048)])
+    chat_id = StringField(_l("Telegram chat id"), validators=[Length(max=64)])
     # Never sent back to the browser: a PasswordField renders empty.
-    token = PasswordField("Telegram bot token", validators=[Length(max=255)])
+    token = PasswordField(_l("Telegram bot token"), validators=[Length(max=255)])

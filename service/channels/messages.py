@@ -13,14 +13,22 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from service.i18n import _, lazy_gettext, ngettext
 from service.mail.messages import absolute
 from service.models import Site
 
 LIST_LIMIT = 20
 TELEGRAM_LIMIT = 4096
 SNIPPET = 120
-VERB = {"fixed": "marked fixed", "rejected": "marked not an error", "spam": "marked spam",
-        "new": "reopened", "in_progress": "in progress"}
+VERB = {"fixed": lazy_gettext("marked fixed"),
+        "rejected": lazy_gettext("marked not an error"),
+        "spam": lazy_gettext("marked spam"),
+        "new": lazy_gettext("reopened"),
+        "in_progress": lazy_gettext("in progress")}
+
+
+def _verb(status: str) -> str:
+    return str(VERB.get(status, status))
 
 
 def _short(text: str | None, limit: int = SNIPPET) -> str:
@@ -56,13 +64,14 @@ def _lines(events: list[dict[str, Any]]) -> tuple[list[dict], list[dict]]:
 def _headline(site: Site | None, created: list, changed: list, test: bool) -> str:
     name = site.name if site is not None else "Errata"
     if test:
-        return f"Errata · {name}: a test message. This channel is set up."
+        return _("Errata · %(site)s: a test message. This channel is set up.", site=name)
     parts = []
     if created:
-        parts.append(f"{len(created)} new correction{'s' if len(created) != 1 else ''}")
+        parts.append(ngettext("%(num)d new correction", "%(num)d new corrections",
+                              len(created)))
     if changed:
-        parts.append(f"{len(changed)} status change{'s' if len(changed) != 1 else ''}")
-    return f"Errata · {name}: " + ", ".join(parts)
+        parts.append(ngettext("%(num)d status change", "%(num)d status changes", len(changed)))
+    return _("Errata · %(site)s: %(news)s", site=name, news=", ".join(parts))
 
 
 def slack_text(site: Site | None, events: list[dict[str, Any]], test: bool = False) -> str:
@@ -71,17 +80,17 @@ def slack_text(site: Site | None, events: list[dict[str, Any]], test: bool = Fal
     for c in created[:LIST_LIMIT]:
         lines.append(f"• #{c['id']} {_slack_code(c['exact'])} → {_slack_code(c['suggestion'])}"
                      f" ({_slack_escape(c['kind'])})")
-        links = [_slack_link(absolute(f"/queue/{c['id']}"), "open in Errata")]
+        links = [_slack_link(absolute(f"/queue/{c['id']}"), _("open in Errata"))]
         if _http(c.get("url")):
             links.append(_slack_link(c["url"], c.get("title") or c["url"]))
         lines.append("   " + " · ".join(links))
     for c in changed[:LIST_LIMIT]:
         lines.append(f"• {_slack_link(absolute('/queue/' + str(c['id'])), '#' + str(c['id']))}"
-                     f" {_slack_code(c['exact'])} {VERB.get(c['status'], c['status'])}")
+                     f" {_slack_code(c['exact'])} {_verb(c['status'])}")
     more = max(0, len(created) - LIST_LIMIT) + max(0, len(changed) - LIST_LIMIT)
     if more and site is not None:
-        queue = _slack_link(absolute(f"/queue?site={site.id}"), "the queue")
-        lines.append(f"…and {more} more: {queue}")
+        queue = _slack_link(absolute(f"/queue?site={site.id}"), _("the queue"))
+        lines.append(_slack_escape(_("…and %(num)d more:", num=more)) + " " + queue)
     return "\n".join(lines)
 
 
@@ -95,18 +104,18 @@ def telegram_text(site: Site | None, events: list[dict[str, Any]], test: bool = 
     for c in created[:LIST_LIMIT]:
         suggestion = html.escape(_short(c["suggestion"])) if c["suggestion"] else "—"
         lines.append(f"#{c['id']} «{html.escape(_short(c['exact']))}» → «{suggestion}»")
-        links = [_tg_link(absolute(f"/queue/{c['id']}"), "Open in Errata")]
+        links = [_tg_link(absolute(f"/queue/{c['id']}"), _("Open in Errata"))]
         if _http(c.get("url")):
             links.append(_tg_link(c["url"], c.get("title") or c["url"]))
         lines.append(" · ".join(links))
     for c in changed[:LIST_LIMIT]:
         lines.append(f"{_tg_link(absolute('/queue/' + str(c['id'])), '#' + str(c['id']))} "
                      f"«{html.escape(_short(c['exact']))}» "
-                     f"{html.escape(VERB.get(c['status'], c['status']))}")
+                     f"{html.escape(_verb(c['status']))}")
     more = max(0, len(created) - LIST_LIMIT) + max(0, len(changed) - LIST_LIMIT)
     if more and site is not None:
-        lines.append(f"…and {more} more: " + _tg_link(absolute(f"/queue?site={site.id}"),
-                                                      "the queue"))
+        lines.append(html.escape(_("…and %(num)d more:", num=more)) + " "
+                     + _tg_link(absolute(f"/queue?site={site.id}"), _("the queue")))
     text = "\n".join(lines)
     while len(text) > TELEGRAM_LIMIT and len(lines) > 2:
         # Drop whole lines (never cut inside a tag) until the message fits.

@@ -10,6 +10,7 @@ from service.channels.events import test_message
 from service.channels.forms import ChannelForm
 from service.channels.http import DeliveryError
 from service.extensions import db
+from service.i18n import _
 from service.models import Channel, Site
 
 bp = Blueprint("channels", __name__)
@@ -23,7 +24,7 @@ def _site_page(site: Site) -> str:
 def _channel_or_404(site_id: int, channel_id: int) -> Channel:
     channel = db.session.get(Channel, channel_id)
     if channel is None or channel.site_id != site_id:
-        abort(404, "There is no such channel on this site.")
+        abort(404, _("There is no such channel on this site."))
     return channel
 
 
@@ -32,7 +33,7 @@ def _channel_or_404(site_id: int, channel_id: int) -> Channel:
 def add(site_id: int):
     site = db.session.get(Site, site_id)
     if site is None:
-        abort(404, "There is no such site.")
+        abort(404, _("There is no such site."))
     form = ChannelForm()
     if not form.validate():
         abort(400, " ".join(m for ms in form.errors.values() for m in ms))
@@ -41,14 +42,13 @@ def add(site_id: int):
                               chat_id=form.chat_id.data or "", token=form.token.data or "")
     except ChannelError as exc:
         db.session.rollback()
-        names = {"url": "The URL", "chat_id": "The chat id", "token": "The bot token",
-                 "kind": "The kind"}
-        for name, message in exc.fields.items():
-            flash(f"{names.get(name, name)} {message}.", "error")
+        for message in exc.fields.values():
+            flash(message, "error")
         return redirect(_site_page(site))
     db.session.commit()
     if channel.kind != "webhook":
-        flash(f"Channel added: {label(channel)}. Send a test message to check it.", "success")
+        flash(_("Channel added: %(channel)s. Send a test message to check it.",
+                channel=label(channel)), "success")
         return redirect(_site_page(site))
     # The secret is shown in this answer only: not in a flash (the session cookie), not in
     # any later page; the answer itself is not cached.
@@ -65,9 +65,11 @@ def test(site_id: int, channel_id: int):
     try:
         reply = send(channel, test_message(channel, channel.site))
     except DeliveryError as exc:
-        flash(f"The test message to {label(channel)} failed: {exc}", "error")
+        flash(_("The test message to %(channel)s failed: %(error)s", channel=label(channel),
+                error=str(exc)), "error")
     else:
-        flash(f"Test message delivered to {label(channel)} (HTTP {reply.status}).", "success")
+        flash(_("Test message delivered to %(channel)s (HTTP %(status)d).",
+                channel=label(channel), status=reply.status), "success")
     return redirect(_site_page(channel.site))
 
 
@@ -78,5 +80,5 @@ def remove(site_id: int, channel_id: int):
     site, name = channel.site, label(channel)
     db.session.delete(channel)
     db.session.commit()
-    flash(f"Channel removed: {name}.", "success")
+    flash(_("Channel removed: %(channel)s.", channel=name), "success")
     return redirect(_site_page(site))
