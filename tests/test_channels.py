@@ -389,3 +389,13 @@ def test_site_page_adds_tests_and_removes_channels(app, client, site, factory, f
     assert editor.post(f"/sites/{site.id}/channels", data={
         "csrf_token": csrf_token(editor.get("/queue").get_data(as_text=True)),
         "kind": "webhook", "url": fake.url}).status_code == 403
+
+
+def test_chat_messages_speak_the_sites_language(app, client, runner, factory, fake):
+    site = factory.site("Вести", default_lang="ru")
+    add(runner, site, "slack", fake.url)
+    post_report(client, site.key)
+    run_sender(app)
+    text = fake.requests[0].json()["text"]
+    assert text.startswith("Errata · Вести: 1 новое исправление")
+    assert "|открыть в Errata>" in text

@@ -24,7 +24,7 @@ class SiteForm(FlaskForm):
     active = BooleanField("Active (reports are accepted)", default=True)
     limit_reader = StringField("Limit per reader", validators=[Length(max=200)])
     limit_site = StringField("Limit for the whole site", validators=[Length(max=200)])
-    public_log = BooleanField("Publish a public corrections log", default=False)
+    public_log = BooleanField(lazy_gettext("Publish a public corrections log"), default=False)
     auto_close = BooleanField(lazy_gettext("Close automatically when the page no longer has "
                                            "the error"), default=False)
 
