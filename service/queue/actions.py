@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.accounts.access import can_see_site, restrict
+from service.i18n import _
 from service.ingest import blocks
 from service.mail.hooks import on_status_changed
 from service.models import (
@@ -57,7 +58,8 @@ def _applied_fix(correction: Correction, text: str | None) -> str | None:
     the quote itself unchanged)."""
     text = clean_text(text or "")
     if len(text) > MAX_FIX:
-        raise ActionError(f"The published text is too long (at most {MAX_FIX} characters).")
+        raise ActionError(_("The published text is too long (at most %(num)d characters).",
+                            num=MAX_FIX))
     if not text or text == correction.exact:
         return None
     return text

@@ -14,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from service.i18n import lazy_gettext
 from service.queue.actions import BULK_ACTIONS, MAX_FIX, MAX_NOTE, STATUS_ACTIONS
 
 
@@ -28,8 +29,9 @@ class StatusForm(_Form):
     note = TextAreaField("Note", validators=[Length(max=MAX_NOTE, message=(
         f"The note is too long (at most {MAX_NOTE} characters)."))])
     # Used by "fixed" only: the text now published, pre-filled with the suggestion.
-    applied_fix = StringField("Published text", validators=[Length(max=MAX_FIX, message=(
-        f"The published text is too long (at most {MAX_FIX} characters)."))])
+    applied_fix = StringField(lazy_gettext("Text now published"), validators=[Length(
+        max=MAX_FIX, message=lazy_gettext(
+            "The published text is too long (at most %(num)d characters).", num=MAX_FIX))])
     next = HiddenField()
 
 

@@ -1,7 +1,10 @@
-/* Errata queue: keyboard shortcuts. The pages work without this file.
+/* Errata queue: keyboard shortcuts, the selection count and "Show all". The pages work
+   without this file.
    j/k move between rows, o or Enter opens one, x selects it for a bulk action,
    f / r / s press the row's (or the correction page's) "Fixed" / "Not an error" / "Spam"
    button, so the same server-rendered form is submitted as with a mouse. ? shows the keys.
+   The bulk bar says how many rows are selected and can select the whole page; quotes that
+   queue.css folds get a "Show all" button. Strings come from the page, in its language.
    No inline script or style anywhere: the CSP forbids both. */
 (function () {
   "use strict";
@@ -87,12 +90,90 @@
       if (link) window.location.assign(link.href);
     } else if (key === "x" && listPage && current >= 0) {
       var box = rows[current].querySelector("[data-select]");
-      if (box) box.checked = !box.checked;
+      if (box) {
+        box.checked = !box.checked;
+        box.dispatchEvent(new Event("change", { bubbles: true }));
+      }
     } else if (key === "f" || key === "r" || key === "s") {
       handled = press(key);
     } else {
       handled = false;
     }
     if (handled) event.preventDefault();
+  });
+
+  // -- the filters and bulk bar: open whenever the screen is wide enough to show them ------
+  var tools = document.querySelector("[data-tools]");
+  var wide = window.matchMedia("(min-width: 48rem)");
+  function syncTools() { if (tools && wide.matches) tools.open = true; }
+  syncTools();
+  if (wide.addEventListener) wide.addEventListener("change", syncTools);
+
+  // -- the selection: "N selected" and select-all ---------------------------------------------
+  var bulk = document.getElementById("bulk");
+  var boxes = Array.prototype.slice.call(document.querySelectorAll("[data-select]"));
+  var all = document.querySelector("[data-select-all]");
+  function countSelected() {
+    var n = boxes.filter(function (b) { return b.checked; }).length;
+    var text = (bulk && bulk.getAttribute("data-selected-text") || "{n} selected")
+      .replace("{n}", String(n));
+    Array.prototype.forEach.call(document.querySelectorAll("[data-selected-count]"), function (el) {
+      if (el.textContent !== text) el.textContent = text;
+      // The bar always says it; the folded summary only once something is selected.
+      el.hidden = n === 0 && !el.classList.contains("bulk__count");
+    });
+    if (all) {
+      all.checked = n > 0 && n === boxes.length;
+      all.indeterminate = n > 0 && n < boxes.length;
+    }
+  }
+  if (bulk && boxes.length) {
+    var wrap = document.querySelector("[data-select-all-wrap]");
+    if (wrap) wrap.hidden = false;
+    document.addEventListener("change", function (event) {
+      if (event.target === all) {
+        boxes.forEach(function (b) { b.checked = all.checked; });
+      }
+      if (event.target === all || boxes.indexOf(event.target) >= 0) countSelected();
+    });
+    countSelected();  // a reload keeps ticked boxes
+  }
+
+  // -- folded quotes: "Show all" where queue.css cut something off ----------------------------
+  var strings = document.querySelector("[data-queue-strings]");
+  var showAll = strings ? strings.getAttribute("data-show-all") : "Show all";
+  var showLess = strings ? strings.getAttribute("data-show-less") : "Show less";
+  var folds = Array.prototype.slice.call(document.querySelectorAll(".fold"));
+  folds.forEach(function (fold, i) {
+    if (!fold.id) fold.id = "fold-" + i;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "link-button fold-toggle";
+    button.setAttribute("aria-controls", fold.id);
+    button.setAttribute("aria-expanded", "false");
+    button.textContent = showAll;
+    button.hidden = true;
+    button.addEventListener("click", function () {
+      var open = fold.classList.toggle("is-unfolded");
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+      button.textContent = open ? showLess : showAll;
+    });
+    fold.parentNode.insertBefore(button, fold.nextSibling);
+    fold.foldToggle = button;
+  });
+  function syncFolds() {
+    folds.forEach(function (fold) {
+      if (fold.classList.contains("is-unfolded")) {
+        fold.foldToggle.hidden = wide.matches;  // nothing folds on a wide screen
+        return;
+      }
+      fold.foldToggle.hidden = fold.scrollHeight <= fold.clientHeight + 1;
+    });
+  }
+  syncFolds();
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(syncFolds, 100);
   });
 })();
