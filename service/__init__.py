@@ -74,6 +74,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from service.accounts.views import bp as accounts_bp
+    from service.api.views import bp as api_bp
     from service.channels.views import bp as channels_bp
     from service.demo.views import bp as demo_bp
     from service.ingest.views import bp as ingest_bp
@@ -82,11 +83,13 @@ def _register_blueprints(app: Flask) -> None:
     from service.queue.views import bp as queue_bp
     from service.sites.views import bp as sites_bp
 
-    for bp in (ingest_bp, accounts_bp, queue_bp, sites_bp, channels_bp, mail_bp, public_bp,
-               demo_bp):
+    for bp in (ingest_bp, api_bp, accounts_bp, queue_bp, sites_bp, channels_bp, mail_bp,
+               public_bp, demo_bp):
         app.register_blueprint(bp)
     # The ingest API is called cross-origin by the snippet without cookies: no CSRF there.
     csrf.exempt(ingest_bp)
+    # The token API authenticates each request by its bearer token, never by a cookie.
+    csrf.exempt(api_bp)
 
 
 def _init_database(app: Flask) -> None:

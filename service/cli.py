@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.accounts.core import AccountError, create_editor, editor_by_email, set_password
+from service.api.cli import token_group
 from service.channels.cli import channel_group
 from service.channels.core import ChannelError
 from service.config import local_port
@@ -78,6 +79,7 @@ def cli() -> None:
 cli.add_command(mail_group)
 cli.add_command(channel_group)
 cli.add_command(pagecheck_cli.check)
+cli.add_command(token_group)
 
 
 def main() -> None:

@@ -10,15 +10,41 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from tests.conftest import ORIGIN
+from service.api.tokens import create_token
+from service.extensions import db
+from service.models import Site
+from tests.article_server import ArticleServer, Served
+from tests.conftest import ORIGIN, post_report
 
 
 @pytest.fixture
-def api_schema(app, factory):
-    site = factory.site(origins=(ORIGIN, "http://localhost"))
+def app_config():
+    # The token API's per-token limit would answer most generated requests 429.
+    return {"ERRATA_API_LIMIT": "100000/minute"}
+
+
+@pytest.fixture
+def newsroom():
+    server = ArticleServer().start()
+    server.pages["/article"] = Served(b"<p>The mayor said teh budget was balanced.</p>")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def api_schema(app, client, factory, newsroom):
+    site = factory.site(origins=(ORIGIN, "http://localhost", newsroom.origin))
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     # Steer a share of the generated bodies at a real site, so they get past the site check.
     schema.site_key = site.key  # type: ignore[attr-defined]
+    # ... and a share of the token API's calls at a real token and a real correction, whose
+    # page (for the check) is served locally.
+    resp = post_report(client, site.key, origin=newsroom.origin, url=newsroom.url("/article"),
+                       exact="teh", prefix="The mayor said ", suffix=" budget was")
+    schema.correction_id = resp.get_json()["correction"]  # type: ignore[attr-defined]
+    with app.app_context():
+        _, schema.token = create_token(db.session, db.session.get(Site, site.id), "fuzz")  # type: ignore[attr-defined]
+        db.session.commit()
     return schema
 
 
@@ -37,7 +63,13 @@ def test_openapi_document_describes_the_ingest_api(client):
 
 
 OPERATIONS = ["POST /api/v1/reports", "OPTIONS /api/v1/reports", "GET /healthz",
-              "GET /api/v1/openapi.json"]
+              "GET /api/v1/openapi.json", "GET /api/v1/corrections",
+              "GET /api/v1/corrections/{correction_id}",
+              "POST /api/v1/corrections/{correction_id}/status",
+              "POST /api/v1/corrections/{correction_id}/check"]
+# The page check waits for a real fetch; a few examples are enough there.
+EXAMPLES = {"POST /api/v1/reports": 150, "POST /api/v1/corrections/{correction_id}/status": 100,
+            "GET /api/v1/corrections": 100, "POST /api/v1/corrections/{correction_id}/check": 5}
 
 
 def test_every_operation_is_fuzzed(api_schema):
@@ -55,10 +87,17 @@ def test_no_server_errors(api_schema, name):
     documented = operation.definition.raw["responses"]
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=150 if method == "POST" else 10, deadline=None, derandomize=True,
+    @settings(max_examples=EXAMPLES.get(name, 10), deadline=None, derandomize=True,
               database=None, suppress_health_check=list(HealthCheck))
     def run(case):
-        if method == "POST" and isinstance(case.body, dict):
+        if "/corrections" in path:
+            seed = len(repr(case.path_parameters)) + len(repr(case.query)) + len(repr(case.body))
+            if seed % 4:  # three in four: a real token
+                case.headers = {**(case.headers or {}),
+                                "Authorization": f"Bearer {api_schema.token}"}
+            if case.path_parameters and seed % 3:  # two in three: a real correction
+                case.path_parameters["correction_id"] = api_schema.correction_id
+        elif method == "POST" and isinstance(case.body, dict):
             case.headers = {**(case.headers or {}), "Origin": ORIGIN}
             if len(repr(case.body)) % 4:  # three in four: a real site, a page on its origin
                 case.body["site"] = api_schema.site_key

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from service.accounts import sessions
+from service.api.tokens import create_token
 from service.extensions import db
 from service.models import Correction, OutboxMail, Report
 from tests.conftest import post_report
@@ -25,6 +26,7 @@ ADMIN = {"anonymous": "login", "editor_a": "forbidden", "editor_b": "forbidden",
 # Things that belong to site A: its editor and admins; site B's editor must not learn it exists.
 SITE_A = {"anonymous": "login", "editor_a": "ok", "editor_b": "notfound", "admin": "ok",
           "deactivated": "login"}
+TOKEN_ONLY = dict.fromkeys(ROLES, "unauthorized")
 SITE_A_ADMIN = {"anonymous": "login", "editor_a": "forbidden", "editor_b": "notfound",
                 "admin": "ok", "deactivated": "login"}
 
@@ -69,6 +71,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/queue/{c}/assign"): SITE_A,
     ("POST", "/queue/{c}/note"): SITE_A,
     ("POST", "/queue/{c}/block"): SITE_A_ADMIN,
+    ("POST", "/queue/{c}/check"): SITE_A,
     ("GET", "/people"): ADMIN,
     ("GET", "/people/new"): ADMIN,
     ("POST", "/people/new"): ADMIN,
@@ -86,6 +89,13 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/sites/{s}/channels"): ADMIN,
     ("POST", "/sites/{s}/channels/{ch}/test"): ADMIN,
     ("POST", "/sites/{s}/channels/{ch}/remove"): ADMIN,
+    ("POST", "/sites/{s}/tokens"): ADMIN,
+    ("POST", "/sites/{s}/tokens/{t}/revoke"): ADMIN,
+    # The token API takes a bearer token, never an editor's cookie.
+    ("GET", "/api/v1/corrections"): TOKEN_ONLY,
+    ("GET", "/api/v1/corrections/{c}"): TOKEN_ONLY,
+    ("POST", "/api/v1/corrections/{c}/status"): TOKEN_ONLY,
+    ("POST", "/api/v1/corrections/{c}/check"): TOKEN_ONLY,
     # Site A publishes its log; no login needed.
     ("GET", "/p/{k}/corrections"): PUBLIC,
     ("GET", "/p/{k}/corrections.atom"): PUBLIC,
@@ -96,7 +106,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
 
 _CONVERTERS = {"<int:correction_id>": "{c}", "<int:site_id>": "{s}", "<int:editor_id>": "{e}",
                "<int:mail_id>": "{m}", "<path:filename>": "app/app.css",
-               "<int:channel_id>": "{ch}", "<key>": "{k}", "<int:session_id>": "{n}"}
+               "<int:channel_id>": "{ch}", "<key>": "{k}", "<int:session_id>": "{n}",
+               "<int:token_id>": "{t}"}
 
 
 def _template(rule: str) -> str:
@@ -142,8 +153,9 @@ def world(app, client, factory):
                                secret="whsec_test"))
         db.session.add(OutboxMail(template="test", recipient="x@news.example", subject="s",
                                   body_text="b", status="failed"))
+        token, _raw = create_token(db.session, db.session.get(Site, site_a.id), "tool")
         db.session.commit()
-        ids = {"c": db.session.scalar(select(Correction.id)),
+        ids = {"c": db.session.scalar(select(Correction.id)), "t": token.id,
                "m": db.session.scalar(select(OutboxMail.id)),
                "r": db.session.scalar(select(Report.id)),
                "ch": db.session.scalar(select(Channel.id))}
@@ -168,6 +180,8 @@ def _classify(resp) -> str:
     location = resp.headers.get("Location", "")
     if resp.status_code in (301, 302, 303) and "/login" in location:
         return "login"
+    if resp.status_code == 401:
+        return "unauthorized"
     if resp.status_code == 403:
         return "forbidden"
     if resp.status_code == 404:

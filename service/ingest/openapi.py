@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from service import __version__
+from service.api import openapi as api_openapi
 from service.ingest.validation import _TEXT_FIELDS, MAX_BODY, MAX_INT
 from service.models import KINDS
 
@@ -84,10 +85,12 @@ def spec(base_url: str = "") -> dict[str, Any]:
     doc: dict[str, Any] = {
         "openapi": "3.0.3",
         "info": {
-            "title": "Errata ingest API",
+            "title": "Errata API",
             "version": __version__,
-            "description": "Reader error reports from the Errata snippet. Public, CORS-enabled, "
-                           "cookie-free. Rate-limited per reader, per site and per IP.",
+            "description": "Reader error reports from the Errata snippet (public, CORS-enabled, "
+                           "cookie-free, rate-limited per reader, per site and per IP), and "
+                           "the corrections API for newsroom tools (a site's bearer token, "
+                           "rate-limited per token). See docs/api.md.",
         },
         "paths": {
             "/api/v1/reports": {
@@ -177,10 +180,23 @@ def spec(base_url: str = "") -> dict[str, Any]:
             },
             "Health": {
                 "type": "object",
-                "properties": {"status": {"type": "string"}, "database": {"type": "string"}},
+                "properties": {
+                    "status": {"type": "string"},
+                    "database": {"type": "string"},
+                    "loops": {"type": "object", "description": "Each background loop's last "
+                              "heartbeat; stale after 2 minutes.",
+                              "additionalProperties": {"type": "object", "properties": {
+                                  "last_heartbeat": {"type": "string", "nullable": True},
+                                  "age_seconds": {"type": "integer", "nullable": True},
+                                  "stale": {"type": "boolean"},
+                                  "detail": {"type": "string"}}}},
+                    "warnings": {"type": "array", "items": {"type": "string"}},
+                },
             },
-        }},
+            **api_openapi.schemas(),
+        }, "securitySchemes": api_openapi.SECURITY_SCHEMES},
     }
+    doc["paths"].update(api_openapi.paths())
     if base_url:
         doc["servers"] = [{"url": base_url}]
     return doc

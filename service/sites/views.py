@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
 from sqlalchemy import select
 
 from service.accounts.access import admin_required
+from service.api.tokens import TokenError, create_token, revoke, site_tokens
 from service.channels.core import site_channels
 from service.channels.forms import ChannelForm
 from service.extensions import db
+from service.i18n import _
 from service.models import Site
 from service.sites.checks import CHECK_DAYS, open_counts, recent_reports, turned_away
 from service.sites.core import SiteError, apply_changes, create_site, embed_code
@@ -103,7 +116,39 @@ def show(site_id: int):
         bots=turned_away(db.session, site.id),
         open_count=open_counts(db.session).get(site.id, 0), defaults=_defaults(),
         channels=site_channels(db.session, site.id), channel_form=ChannelForm(),
+        tokens=site_tokens(db.session, site.id),
     )
+
+
+@bp.post("/sites/<int:site_id>/tokens")
+@admin_required
+def add_token(site_id: int):
+    """Make an API token; its secret is in this answer only (never in a flash or a log)."""
+    site = _site_or_404(site_id)
+    try:
+        token, raw = create_token(db.session, site, request.form.get("name", ""),
+                                  current_user._get_current_object())  # type: ignore[attr-defined]
+    except TokenError as exc:
+        db.session.rollback()
+        flash(_("The token's name %(problem)s.", problem=exc.fields.get("name", "")), "error")
+        return redirect(url_for("sites.show", site_id=site.id, _anchor="tokens-title"))
+    db.session.commit()
+    resp = make_response(render_template("api/token_created.html", site=site, token=token,
+                                         raw=raw, nav_section="sites"))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.post("/sites/<int:site_id>/tokens/<int:token_id>/revoke")
+@admin_required
+def revoke_token(site_id: int, token_id: int):
+    site = _site_or_404(site_id)
+    token = revoke(db.session, token_id, site.id)
+    if token is None:
+        abort(404, "There is no such token.")
+    db.session.commit()
+    flash(_("Token “%(name)s” revoked; it no longer works.", name=token.name), "success")
+    return redirect(url_for("sites.show", site_id=site.id, _anchor="tokens-title"))
 
 
 def _defaults() -> dict[str, str]:
