@@ -446,6 +446,24 @@ def test_fixing_queues_the_thank_you_in_the_same_transaction(client, world):
     assert recipients() == ["reader@example.org"]
 
 
+def test_fixed_says_when_the_thank_you_leaves_and_reopen_withdraws_it(client, world):
+    a, _ = world
+    post_report(client, a.key, email="reader@example.org", notify=True)
+    c_id = cid(a.id)
+    client = signed_in(client, "a@news.example")
+    post(client, f"/queue/{c_id}/status", {"action": "fixed"}, page=f"/queue/{c_id}")
+    html = client.get(f"/queue/{c_id}").get_data(as_text=True)
+    assert ("The thank-you to 1 reader leaves in 2 minutes; Reopen before then to "
+            "withdraw it.") in html
+    post(client, f"/queue/{c_id}/status", {"action": "reopen"}, page=f"/queue/{c_id}")
+    html = client.get(f"/queue/{c_id}").get_data(as_text=True)
+    assert "The thank-you to 1 reader was withdrawn before it left." in html
+    # Nobody asked to hear back: nothing to say about a thank-you.
+    post(client, f"/queue/{cid(a.id)}/status", {"action": "rejected"}, page="/queue")
+    c2 = cid(world[0].id)
+    assert "thank-you" not in client.get(f"/queue/{c2}").get_data(as_text=True)
+
+
 def test_numbers_beyond_the_id_column_are_not_found_not_500(client, world):
     """PostgreSQL refuses to compare an INTEGER with 2**31; that must never become a 500."""
     big = 2**31

@@ -24,7 +24,7 @@ _DESCRIPTIONS = {
     "prefix": "Text just before the selection.",
     "suffix": "Text just after the selection.",
     "kind": "What is wrong.",
-    "suggestion": "The reader's correction.",
+    "suggestion": "The reader's correction; one identical to exact is no suggestion.",
     "comment": "A note from the reader; several lines allowed.",
     "email": "Kept only when notify is true, to tell the reader about the fix.",
     "hp": "Honeypot: left empty by people. Filled in, the report is accepted and discarded.",

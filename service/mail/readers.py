@@ -66,25 +66,36 @@ def queue_thanks(session: Session, correction: Correction) -> int:
     return len(by_address)
 
 
-def cancel_thanks(session: Session, correction: Correction) -> int:
-    """A fix undone before its thank-yous left: withdraw them, so the next fix thanks again.
-    Mail already being sent or sent stays sent. Returns how many were withdrawn."""
+def _pending_thanks(session: Session, correction: Correction, *,
+                    lock: bool = False) -> list[OutboxMail]:
+    """The thank-yous for ``correction`` still waiting in the outbox (their undo window)."""
     addresses = {r.email.strip().lower() for r in correction.reports
                  if r.email and r.thanked_at is not None}
     if not addresses:
-        return 0
-    # FOR UPDATE: a sender claiming one of these right now either wins (the row is no
-    # longer pending when we look again) or waits for us.
-    rows = session.scalars(
-        select(OutboxMail)
-        .where(OutboxMail.status == "pending", OutboxMail.template.in_(READER_TEMPLATES),
-               OutboxMail.recipient.in_(addresses))
-        .with_for_update())
+        return []
+    stmt = (select(OutboxMail)
+            .where(OutboxMail.status == "pending", OutboxMail.template.in_(READER_TEMPLATES),
+                   OutboxMail.recipient.in_(addresses)))
+    if lock:
+        # A sender claiming one of these right now either wins (the row is no longer
+        # pending when we look again) or waits for us.
+        stmt = stmt.with_for_update()
+    return [row for row in session.scalars(stmt)
+            if (row.headers or {}).get(CORRECTION_KEY) == str(correction.id)]
+
+
+def pending_thanks(session: Session, correction: Correction) -> int:
+    """How many readers' thank-yous for ``correction`` can still be withdrawn."""
+    return len(_pending_thanks(session, correction))
+
+
+def cancel_thanks(session: Session, correction: Correction) -> int:
+    """A fix undone before its thank-yous left: withdraw them, so the next fix thanks again.
+    Mail already being sent or sent stays sent. Returns how many were withdrawn."""
     withdrawn = set()
-    for row in rows:
-        if (row.headers or {}).get(CORRECTION_KEY) == str(correction.id):
-            withdrawn.add(row.recipient)
-            session.delete(row)
+    for row in _pending_thanks(session, correction, lock=True):
+        withdrawn.add(row.recipient)
+        session.delete(row)
     for report in correction.reports:
         if report.email and report.email.strip().lower() in withdrawn:
             report.thanked_at = None

@@ -8,6 +8,7 @@ buttons. The work itself is in ``listing.py`` and ``actions.py``.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -22,6 +23,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import format_timedelta
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -29,6 +31,8 @@ from sqlalchemy.orm import selectinload
 from service.accounts.access import can_see, restrict
 from service.extensions import db
 from service.i18n import _, lazy_gettext, ngettext
+from service.mail.readers import pending_thanks
+from service.mail.settings import setting
 from service.models import KINDS, STATUSES, Correction, Editor, Event, Report, Site, utcnow
 from service.pagecheck import messages as pagecheck_messages
 from service.pagecheck import runner as pagecheck_runner
@@ -251,6 +255,7 @@ def status(correction_id: int):
     form = StatusForm()
     if not form.validate():
         abort(400, _form_errors(form))
+    waiting = pending_thanks(db.session, correction) if form.action.data == "reopen" else 0
     try:
         event = actions.change_status(db.session, correction, current_user, form.action.data,
                                       form.note.data or "", form.applied_fix.data)
@@ -262,9 +267,29 @@ def status(correction_id: int):
                 status=STATUS_LABELS[correction.status]), "info")
     else:
         flash(_done(form.action.data, correction.id), "success")
+        _undo_window(correction, form.action.data, waiting)
         if form.action.data == "fixed":
             _check_after_fix(correction)
     return redirect(_back(url_for("queue.show", correction_id=correction.id)))
+
+
+def _undo_window(correction: Correction, action: str, withdrawn: int) -> None:
+    """Tell the editor about the readers' thank-you: when it leaves after "Fixed" (and that
+    Reopen until then withdraws it), or that Reopen withdrew it."""
+    if action == "fixed":
+        waiting = pending_thanks(db.session, correction)
+        if waiting:
+            when = format_timedelta(
+                timedelta(seconds=setting("ERRATA_MAIL_THANKS_DELAY_SECONDS")),
+                add_direction=True)
+            flash(ngettext("The thank-you to %(num)d reader leaves %(when)s; Reopen before "
+                           "then to withdraw it.",
+                           "The thank-yous to %(num)d readers leave %(when)s; Reopen before "
+                           "then to withdraw them.", waiting, when=when), "info")
+    elif action == "reopen" and withdrawn:
+        flash(ngettext("The thank-you to %(num)d reader was withdrawn before it left.",
+                       "The thank-yous to %(num)d readers were withdrawn before they left.",
+                       withdrawn), "info")
 
 
 def _check_after_fix(correction: Correction) -> None:
