@@ -195,6 +195,8 @@ class Correction(Base):
               "assignee_id", "status", "last_reported_at", "id"),
         # The mail sender looks for "notified_at IS NULL" every few seconds (mail/notify.py).
         Index("ix_corrections_notified_site", "notified_at", "site_id"),
+        # The stats rollup reads each site's new corrections by hour.
+        Index("ix_corrections_site_first", "site_id", "first_reported_at"),
         # The token API's keyset order (service/api/): one site's corrections by change.
         Index("ix_corrections_site_updated", "site_id", "updated_at", "id"),
     )
@@ -291,6 +293,8 @@ class Event(Base):
     """The audit trail of a correction."""
 
     __tablename__ = "events"
+    # The stats rollup reads decisions by when they were made.
+    __table_args__ = (Index("ix_events_created", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     correction_id: Mapped[int] = mapped_column(
@@ -374,6 +378,51 @@ class MailCursor(Base):
     last_sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Highest correction id already included, so nothing is listed twice.
     last_correction_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatHour(Base):
+    """One hour of one site, rolled up for the Stats page (service/stats/): reports and new
+    corrections by their time, decisions by theirs. Hours are final once past."""
+
+    __tablename__ = "stat_hours"
+    __table_args__ = (UniqueConstraint("site_id", "hour"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    hour: Mapped[datetime] = mapped_column()  # UTC, on the hour
+    reports: Mapped[int] = mapped_column(Integer, default=0)
+    corrections: Mapped[int] = mapped_column(Integer, default=0)  # new ones, spam included
+    typo: Mapped[int] = mapped_column(Integer, default=0)
+    fact: Mapped[int] = mapped_column(Integer, default=0)
+    other: Mapped[int] = mapped_column(Integer, default=0)
+    fixed: Mapped[int] = mapped_column(Integer, default=0)  # decisions made in the hour
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    spam: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatDay(Base):
+    """Per site and UTC day: new corrections per article (``url``), or, with ``url`` empty
+    and ``bucket`` set, editors' decisions whose delay fell in a delay bucket."""
+
+    __tablename__ = "stat_days"
+    # No unique key: a URL is too long for one on PostgreSQL; the rollup is serialised.
+    __table_args__ = (Index("ix_stat_days_site_day", "site_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, UTC
+    bucket: Mapped[int] = mapped_column(Integer, default=-1)  # -1 for article rows
+    url: Mapped[str] = mapped_column(String(2048), default="")
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatRollup(Base):
+    """How far the stats rollup has got: every hour before ``until`` is in the tables."""
+
+    __tablename__ = "stat_rollups"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    until: Mapped[datetime] = mapped_column()
 
 
 class Block(Base):

@@ -64,6 +64,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/account/sessions/end-all"): dict.fromkeys(ROLES, "login"),
     ("GET", "/queue"): SIGNED_IN,
     ("GET", "/queue.csv"): SIGNED_IN,
+    ("GET", "/stats"): SIGNED_IN,
+    ("GET", "/stats/activity.csv"): SIGNED_IN,
     ("GET", "/queue/{c}/article"): SITE_A,
     ("POST", "/queue/bulk"): SIGNED_IN,
     ("GET", "/queue/{c}"): SITE_A,
@@ -107,7 +109,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
 _CONVERTERS = {"<int:correction_id>": "{c}", "<int:site_id>": "{s}", "<int:editor_id>": "{e}",
                "<int:mail_id>": "{m}", "<path:filename>": "app/app.css",
                "<int:channel_id>": "{ch}", "<key>": "{k}", "<int:session_id>": "{n}",
-               "<int:token_id>": "{t}"}
+               "<int:token_id>": "{t}", "<name>": "activity"}
 
 
 def _template(rule: str) -> str:

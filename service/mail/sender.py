@@ -378,6 +378,7 @@ def run_once(session: Session, now: datetime | None = None) -> Tally:
     due (mail over SMTP, channel messages over HTTP)."""
     from service.channels.events import collect_batches
     from service.mail.notify import collect_digests, collect_new
+    from service.stats.rollup import rollup
 
     now = now or utcnow()
     reclaim_stale(session, now)
@@ -385,4 +386,5 @@ def run_once(session: Session, now: datetime | None = None) -> Tally:
     collect_new(session, now)
     collect_digests(session, now)
     collect_batches(session, now)
+    rollup(session, now)
     return deliver_due(session, now)

@@ -1,0 +1,164 @@
+"""The numbers behind each chart of the Stats page, for the sites an editor sees.
+
+Days are the viewer's: hourly counts are summed into days in their time zone (zones with a
+half-hour offset see each day shifted by that half hour). Decision delays and articles are
+kept per UTC day, so a period's first and last day may hold a few hours of the next; they
+feed totals, not per-day charts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlsplit
+
+import pytz
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from service.models import OPEN_STATUSES, Correction, StatDay, StatHour, utcnow
+from service.stats.rollup import DELAY_BOUNDS, counts_between, floor_hour, rolled_until
+
+PERIODS = (30, 90, 365)
+AGE_BUCKETS = ((1, "age_day"), (7, "age_week"), (30, "age_month"), (90, "age_quarter"))
+TOP = 10
+
+
+@dataclass
+class Stats:
+    days: list[date]
+    reports: list[int]
+    corrections: list[int]
+    kinds: dict[str, int]
+    outcomes: dict[str, int]
+    open_ages: list[tuple[str, int]]
+    delay_weeks: list[tuple[date, float | None, float | None]]  # week start, median, p90 (s)
+    delay_median: float | None
+    delay_p90: float | None
+    decisions: int
+    articles: list[tuple[str, int]]
+    sections: list[tuple[str, int]]
+    extra: dict = field(default_factory=dict)
+
+
+def percentile(histogram: list[int], q: float) -> float | None:
+    """The q-quantile (seconds) of a delay histogram, interpolated inside its bucket."""
+    total = sum(histogram)
+    if not total:
+        return None
+    target = q * total
+    seen = 0
+    for index, n in enumerate(histogram):
+        if n and seen + n >= target:
+            low = DELAY_BOUNDS[index - 1] if index > 0 else 0
+            high = DELAY_BOUNDS[index] if index < len(DELAY_BOUNDS) else low * 2
+            return low + (high - low) * (target - seen) / n
+        seen += n
+    return float(DELAY_BOUNDS[-1])
+
+
+def section_of(url: str) -> str:
+    """An article's section: its host and first path segment (news.example/politics/)."""
+    parts = urlsplit(url)
+    first = [p for p in parts.path.split("/") if p][:1]
+    host = parts.hostname or ""
+    if not first or first == [parts.path.strip("/")]:  # an article right under the root
+        return f"{host}/"
+    return f"{host}/{first[0]}/"
+
+
+def compute(session: Session, site_ids: list[int], period: int, tz_name: str,
+            now: datetime | None = None) -> Stats:
+    now = now or utcnow()
+    tz = pytz.timezone(tz_name)
+    today = now.astimezone(tz).date()
+    first_day = today - timedelta(days=period - 1)
+    start = tz.localize(datetime.combine(first_day, time())).astimezone(UTC)
+    days = [first_day + timedelta(days=i) for i in range(period)]
+    index = {d: i for i, d in enumerate(days)}
+    reports = [0] * period
+    corrections = [0] * period
+    kinds: dict[str, int] = defaultdict(int)
+    outcomes: dict[str, int] = defaultdict(int)
+    if not site_ids:
+        return Stats(days, reports, corrections, {}, {}, [], [], None, None, 0, [], [])
+
+    until = rolled_until(session) or floor_hour(start)
+    until = max(until, floor_hour(start))
+    rows = session.execute(
+        select(StatHour.hour, StatHour.reports, StatHour.corrections, StatHour.typo,
+               StatHour.fact, StatHour.other, StatHour.fixed, StatHour.rejected, StatHour.spam)
+        .where(StatHour.site_id.in_(site_ids), StatHour.hour >= floor_hour(start),
+               StatHour.hour < until))
+    live_hours, live_articles, live_delays = counts_between(session, until, now, site_ids)
+    live = ((hour, v.get("reports", 0), v.get("corrections", 0), v.get("typo", 0),
+             v.get("fact", 0), v.get("other", 0), v.get("fixed", 0), v.get("rejected", 0),
+             v.get("spam", 0)) for (_site, hour), v in live_hours.items())
+    for source in (rows, live):
+        for hour, n_rep, n_cor, typo, fact, other, fixed, rejected, spam in source:
+            i = index.get(hour.astimezone(tz).date())
+            if i is None:
+                continue
+            reports[i] += n_rep
+            corrections[i] += n_cor
+            kinds["typo"] += typo
+            kinds["fact"] += fact
+            kinds["other"] += other
+            outcomes["fixed"] += fixed
+            outcomes["rejected"] += rejected
+            outcomes["spam"] += spam
+
+    first_utc_day = start.strftime("%Y-%m-%d")
+    # Decision delays: per UTC day and bucket, summed per week and for the whole period.
+    weekly: dict[date, list[int]] = defaultdict(lambda: [0] * (len(DELAY_BOUNDS) + 1))
+    overall = [0] * (len(DELAY_BOUNDS) + 1)
+    delay_rows = list(session.execute(
+        select(StatDay.day, StatDay.bucket, func.sum(StatDay.count))
+        .where(StatDay.site_id.in_(site_ids), StatDay.day >= first_utc_day,
+               StatDay.bucket >= 0)
+        .group_by(StatDay.day, StatDay.bucket)))
+    delay_rows += [(day, bucket, n) for (_s, day, bucket), n in live_delays.items()]
+    for day_text, bucket, n in delay_rows:
+        day = date.fromisoformat(day_text)
+        week = first_day + timedelta(days=7 * max(0, (day - first_day).days // 7))
+        weekly[week][bucket] += int(n)
+        overall[bucket] += int(n)
+    delay_weeks = [(week, percentile(weekly[week], 0.5), percentile(weekly[week], 0.9))
+                   for week in sorted(weekly)]
+
+    # Articles and sections, from the per-day article counts.
+    per_url: dict[str, int] = defaultdict(int)
+    for url, n in session.execute(
+            select(StatDay.url, func.sum(StatDay.count))
+            .where(StatDay.site_id.in_(site_ids), StatDay.day >= first_utc_day,
+                   StatDay.bucket == -1)
+            .group_by(StatDay.url)):
+        per_url[url] += int(n)
+    for (_s, _day, url), n in live_articles.items():
+        per_url[url] += n
+    per_section: dict[str, int] = defaultdict(int)
+    for url, n in per_url.items():
+        per_section[section_of(url)] += n
+    top = sorted(per_url.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
+    top_sections = sorted(per_section.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP]
+
+    return Stats(days=days, reports=reports, corrections=corrections,
+                 kinds={k: kinds[k] for k in ("typo", "fact", "other")},
+                 outcomes={k: outcomes[k] for k in ("fixed", "rejected", "spam")},
+                 open_ages=open_by_age(session, site_ids, now), delay_weeks=delay_weeks,
+                 delay_median=percentile(overall, 0.5), delay_p90=percentile(overall, 0.9),
+                 decisions=sum(overall), articles=top, sections=top_sections)
+
+
+def open_by_age(session: Session, site_ids: list[int], now: datetime) -> list[tuple[str, int]]:
+    """Open corrections now, by the age of their first report; one pass over the index."""
+    names = [name for _days, name in AGE_BUCKETS] + ["age_older"]
+    whens = [(Correction.first_reported_at >= now - timedelta(days=d), i)
+             for i, (d, _n) in enumerate(AGE_BUCKETS)]
+    bucket = case(*whens, else_=len(AGE_BUCKETS))
+    counts = dict(session.execute(
+        select(bucket, func.count()).where(Correction.site_id.in_(site_ids),
+                                           Correction.status.in_(OPEN_STATUSES))
+        .group_by(bucket)).all())
+    return [(name, int(counts.get(i, 0))) for i, name in enumerate(names)]

@@ -1,0 +1,161 @@
+"""The Stats page's pre-aggregates: hourly counts per site, and per UTC day the new
+corrections of each article and the delays of editors' decisions in buckets.
+
+At a million reports, counting raw rows for a year of days takes seconds; the rolled-up
+hours take milliseconds. Hours are rolled up once they are over (their reports and new
+corrections never change; a decision is an event, which never changes either), so a row is
+written once and never revised. The page adds the current, unfinished hour live.
+
+``rollup`` runs in every round of ``errata mail send`` and before the Stats page is drawn
+(it then has at most the last hour or so to do). A first run over old data works through
+it a month at a time.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.mail.notify import exclusive
+from service.models import (
+    KINDS,
+    Correction,
+    Event,
+    Report,
+    Site,
+    StatDay,
+    StatHour,
+    StatRollup,
+    utcnow,
+)
+
+# Upper bounds (seconds) of the delay buckets: 5 min … 1 year, then everything longer.
+DELAY_BOUNDS = (300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 86400,
+                2 * 86400, 3 * 86400, 5 * 86400, 7 * 86400, 14 * 86400, 30 * 86400,
+                60 * 86400, 90 * 86400, 180 * 86400, 365 * 86400)
+DECISIONS = {"fixed": "fixed", "rejected": "rejected", "spam": "spam", "auto_spam": "spam"}
+CHUNK = timedelta(days=31)
+NAME = "hours"
+
+
+def floor_hour(when: datetime) -> datetime:
+    return when.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def delay_bucket(seconds: float) -> int:
+    return bisect.bisect_left(DELAY_BOUNDS, max(0.0, seconds))
+
+
+def _hour_expr(session: Session, column):
+    """'YYYY-MM-DD HH' (UTC) of a datetime column, in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24")
+    return func.substr(column, 1, 13)  # SQLite stores 'YYYY-MM-DD HH:MM:SS…' in UTC
+
+
+def _parse_hour(text: str) -> datetime:
+    return datetime.strptime(text[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
+
+
+def _first_moment(session: Session) -> datetime | None:
+    firsts = [session.scalar(select(func.min(Report.created_at))),
+              session.scalar(select(func.min(Event.created_at)))]
+    firsts = [f for f in firsts if f is not None]
+    return min(firsts) if firsts else None
+
+
+def counts_between(session: Session, start: datetime, end: datetime,
+                   site_ids: list[int] | None = None):
+    """Everything the stats need for [start, end), from the raw tables: (hours, articles,
+    delays) where hours maps (site, hour) -> {column: count}, articles (site, day, url) ->
+    count and delays (site, day, bucket) -> count."""
+    hours: dict[tuple[int, datetime], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    articles: dict[tuple[int, str, str], int] = defaultdict(int)
+    delays: dict[tuple[int, str, int], int] = defaultdict(int)
+    if site_ids is None:
+        site_ids = list(session.scalars(select(Site.id)))
+    for site_id in site_ids:
+        rh = _hour_expr(session, Report.created_at)
+        for hour, n in session.execute(
+                select(rh, func.count()).where(Report.site_id == site_id,
+                                               Report.created_at >= start,
+                                               Report.created_at < end).group_by(rh)):
+            hours[(site_id, _parse_hour(hour))]["reports"] += n
+        ch = _hour_expr(session, Correction.first_reported_at)
+        for hour, kind, url, n in session.execute(
+                select(ch, Correction.kind, Correction.url, func.count())
+                .where(Correction.site_id == site_id, Correction.first_reported_at >= start,
+                       Correction.first_reported_at < end)
+                .group_by(ch, Correction.kind, Correction.url)):
+            at = _parse_hour(hour)
+            row = hours[(site_id, at)]
+            row["corrections"] += n
+            row[kind if kind in KINDS else "other"] += n
+            articles[(site_id, at.strftime("%Y-%m-%d"), url)] += n
+    decided = session.execute(
+        select(Correction.site_id, Event.action, Event.created_at, Correction.first_reported_at)
+        .join(Correction, Correction.id == Event.correction_id)
+        .where(Event.created_at >= start, Event.created_at < end,
+               Event.action.in_(tuple(DECISIONS)), Correction.site_id.in_(site_ids)))
+    for site_id, action, at, first in decided:
+        hours[(site_id, floor_hour(at))][DECISIONS[action]] += 1
+        if action != "auto_spam":  # not an editor's decision
+            bucket = delay_bucket((at - first).total_seconds())
+            delays[(site_id, at.astimezone(UTC).strftime("%Y-%m-%d"), bucket)] += 1
+    return hours, articles, delays
+
+
+def _add_days(session: Session, articles, delays) -> None:
+    wanted = defaultdict(dict)
+    for (site_id, day, url), n in articles.items():
+        wanted[(site_id, day)][(-1, url)] = n
+    for (site_id, day, bucket), n in delays.items():
+        wanted[(site_id, day)][(bucket, "")] = n
+    for (site_id, day), items in wanted.items():
+        existing = {(r.bucket, r.url): r for r in session.scalars(
+            select(StatDay).where(StatDay.site_id == site_id, StatDay.day == day))}
+        for key, n in items.items():
+            row = existing.get(key)
+            if row is None:
+                session.add(StatDay(site_id=site_id, day=day, bucket=key[0], url=key[1],
+                                    count=n))
+            else:
+                row.count += n
+
+
+def rollup(session: Session, now: datetime | None = None) -> int:
+    """Roll up every finished hour not yet rolled up; returns how many hours. Commits."""
+    end = floor_hour(now or utcnow())
+    exclusive(session, "errata.stats.rollup")
+    state = session.get(StatRollup, NAME)
+    if state is not None and state.until >= end:
+        session.commit()
+        return 0
+    if state is None:
+        first = _first_moment(session)
+        state = StatRollup(name=NAME, until=floor_hour(first) if first else end)
+        session.add(state)
+    done = 0
+    while state.until < end:
+        stop = min(end, state.until + CHUNK)
+        hours, articles, delays = counts_between(session, state.until, stop)
+        for (site_id, hour), values in hours.items():
+            session.add(StatHour(site_id=site_id, hour=hour, **{
+                name: values.get(name, 0) for name in (
+                    "reports", "corrections", "typo", "fact", "other", "fixed", "rejected",
+                    "spam")}))
+        _add_days(session, articles, delays)
+        done += int((stop - state.until).total_seconds() // 3600)
+        state.until = stop
+        session.flush()
+    session.commit()
+    return done
+
+
+def rolled_until(session: Session) -> datetime | None:
+    state = session.get(StatRollup, NAME)
+    return state.until if state is not None else None

@@ -1,0 +1,166 @@
+"""The Stats page: rolled-up counts, the viewer's days, accessible charts, CSV, access."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from service.extensions import db
+from service.mail import sender
+from service.models import Correction, Editor, Report, StatHour
+from service.queue import actions
+from service.stats import data as stats_data
+from service.stats.rollup import rollup
+from tests.conftest import ORIGIN, login, post_report
+
+
+@pytest.fixture
+def world(app, client, factory):
+    a = factory.site("Alpha")
+    b = factory.site("Beta", origins=("https://beta.example",))
+    factory.editor("admin@news.example", role="admin")
+    factory.editor("a@news.example", sites=[a])
+    return a, b
+
+
+def report(client, site, n, origin=ORIGIN, **fields):
+    resp = post_report(client, site.key, origin=origin, exact=f"word{n}", prefix=f"p{n} ",
+                       suffix=f" s{n}", **fields)
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+
+
+def shift(app, exact, when):
+    """Move a correction, its reports and its events back in time (a report made then)."""
+    with app.app_context():
+        c = db.session.scalar(select(Correction).where(Correction.exact == exact))
+        db.session.execute(update(Report).where(Report.correction_id == c.id)
+                           .values(created_at=when))
+        c.first_reported_at = c.last_reported_at = when
+        db.session.commit()
+        db.session.remove()
+
+
+def decide(app, exact, action, when):
+    with app.app_context():
+        editor = db.session.scalar(select(Editor).where(Editor.email == "admin@news.example"))
+        c = db.session.scalar(select(Correction).where(Correction.exact == exact))
+        event = actions.change_status(db.session, c, editor, action)
+        event.created_at = when
+        db.session.commit()
+        db.session.remove()
+
+
+def signed_in(client, email):
+    fresh = client.application.test_client()
+    assert login(fresh, email).status_code == 302
+    return fresh
+
+
+def table(resp):
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(resp.get_data(as_text=True))))
+
+
+def test_counts_delays_and_top_articles(app, client, world):
+    a, b = world
+    now = datetime.now(UTC)
+    three_days = now - timedelta(days=3)
+    for n in range(3):
+        report(client, a, n, url=f"{ORIGIN}/politics/story-{n % 2}")
+    report(client, b, 9, origin="https://beta.example", url="https://beta.example/sport/x")
+    shift(app, "word0", three_days)
+    decide(app, "word0", "fixed", three_days + timedelta(hours=2))
+    decide(app, "word1", "rejected", now)
+    with app.app_context():
+        rollup(db.session, now)  # the sender's job; the page adds the current hour live
+        rolled = db.session.scalars(select(StatHour)).all()
+        assert sum(r.reports for r in rolled) >= 1
+    admin = signed_in(client, "admin@news.example")
+    page = admin.get("/stats").get_data(as_text=True)
+    assert page.count('role="img"') == 7
+    assert "<title id=\"activity-title\">Reports and new corrections per day</title>" in page
+    assert "4 reports and 4 new corrections in 30 days" in page
+    activity = table(admin.get("/stats/activity.csv?days=30"))
+    assert activity[0] == ["Day", "Reports", "New corrections"] and len(activity) == 31
+    by_day = {row[0]: int(row[1]) for row in activity[1:]}
+    assert by_day[three_days.date().isoformat()] == 1
+    assert by_day[now.date().isoformat()] == 3
+    outcomes = dict(table(admin.get("/stats/outcomes.csv"))[1:])
+    assert outcomes == {"Fixed": "1", "Not an error": "1", "Spam": "0"}
+    articles = table(admin.get(f"/stats/articles.csv?site={a.id}"))[1:]
+    assert articles[0] == [f"{ORIGIN}/politics/story-0", "2"]
+    sections = table(admin.get("/stats/sections.csv"))[1:]
+    assert sections[0] == ["news.example/politics/", "3"]
+    assert ["beta.example/sport/", "1"] in sections
+    open_ages = dict(table(admin.get("/stats/open.csv"))[1:])
+    assert open_ages["under a day"] == "2"
+    delays = table(admin.get("/stats/delays.csv"))[1:]
+    # A decision after two hours (its bucket: 1–2 h) and one at once, in different weeks.
+    assert sorted(float(r[1]) for r in delays if r[1]) == [0.0, 1.5]
+
+
+def test_editors_see_only_their_sites(app, client, world):
+    a, b = world
+    report(client, b, 1, origin="https://beta.example", url="https://beta.example/secret/x")
+    editor = signed_in(client, "a@news.example")
+    page = editor.get("/stats").get_data(as_text=True)
+    assert "0 reports and 0 new corrections" in page and "beta.example" not in page
+    assert "beta.example" not in editor.get("/stats/sections.csv").get_data(as_text=True)
+    assert editor.get(f"/stats?site={b.id}").status_code == 404
+    assert editor.get("/stats?days=7").status_code == 400
+    assert editor.get("/stats/nothing.csv").status_code == 404
+    assert client.get("/stats").status_code == 302  # login first
+
+
+def test_days_are_the_viewers_days(app, client, world):
+    a, _b = world
+    report(client, a, 1)
+    with app.app_context():
+        c = db.session.scalar(select(Correction))
+        # 23:30 UTC is already the next day in Moscow (UTC+3).
+        late = (datetime.now(UTC) - timedelta(days=2)).replace(hour=23, minute=30)
+        db.session.execute(update(Report).values(created_at=late))
+        c.first_reported_at = late
+        db.session.execute(update(Editor).where(Editor.email == "a@news.example")
+                           .values(timezone="Europe/Moscow"))
+        db.session.commit()
+    utc_day = late.date().isoformat()
+    moscow_day = (late + timedelta(hours=3)).date().isoformat()
+    admin = signed_in(client, "admin@news.example")  # UTC
+    editor = signed_in(client, "a@news.example")  # Moscow
+    assert dict((r[0], r[1]) for r in table(admin.get("/stats/activity.csv"))[1:])[utc_day] \
+        == "1"
+    moscow = dict((r[0], r[1]) for r in table(editor.get("/stats/activity.csv"))[1:])
+    assert moscow[moscow_day] == "1" and moscow[utc_day] == "0"
+
+
+def test_sections_are_host_and_first_path_segment():
+    assert stats_data.section_of("https://news.example/politics/2014/a") == "news.example/politics/"
+    assert stats_data.section_of("https://news.example/story") == "news.example/"
+    assert stats_data.section_of("https://news.example/") == "news.example/"
+
+
+def test_the_sender_rolls_up(app, client, world):
+    a, _b = world
+    report(client, a, 1)
+    with app.app_context():
+        sender.run_once(db.session, datetime.now(UTC) + timedelta(hours=2))
+        assert sum(r.reports for r in db.session.scalars(select(StatHour))) == 1
+        db.session.remove()
+
+
+def test_stats_in_russian(app, client, world):
+    with app.app_context():
+        db.session.execute(update(Editor).where(Editor.email == "a@news.example")
+                           .values(language="ru"))
+        db.session.commit()
+    editor = signed_in(client, "a@news.example")
+    page = editor.get("/stats").get_data(as_text=True)
+    assert "Сообщения и новые исправления по дням" in page
+    assert "Открытые исправления по возрасту" in page
+    assert table(editor.get("/stats/outcomes.csv"))[1:] == [
+        ["Исправлено", "0"], ["Не ошибка", "0"], ["Спам", "0"]]
