@@ -44,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         for key, value in _config.instance_secrets(app.instance_path).items():
             overrides.setdefault(key, value)
     app.config.from_mapping(overrides)
+    _config.check(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     hops = int(app.config["ERRATA_PROXY_HOPS"])

@@ -118,6 +118,21 @@ def defaults(instance_path: str) -> dict[str, Any]:
     }
 
 
+# The snippet never sends before this long after its dialog opened (snippet/errata-dialog.js);
+# the server may ask for less, never more, or it would drop people as bots.
+SNIPPET_MIN_ELAPSED_MS = 800
+
+
+def check(config: dict[str, Any]) -> None:
+    """Refuse to start on settings that would make the app misbehave. Names the setting."""
+    min_elapsed = config["ERRATA_MIN_ELAPSED_MS"]
+    if not 0 <= min_elapsed <= SNIPPET_MIN_ELAPSED_MS:
+        raise RuntimeError(
+            f"ERRATA_MIN_ELAPSED_MS={min_elapsed} is not valid: it must be between 0 and "
+            f"{SNIPPET_MIN_ELAPSED_MS}, the time the snippet waits before sending; a higher "
+            "value would discard people's reports as a bot's")
+
+
 def from_environment(environ: os._Environ[str] | dict[str, str] = os.environ) -> dict[str, Any]:
     """The settings present in the environment, parsed. A bad value names the variable."""
     out: dict[str, Any] = {}

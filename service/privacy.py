@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import re
 from datetime import timedelta
@@ -19,15 +20,48 @@ from sqlalchemy.orm import Session
 from service.models import OutboxMail, Report, utcnow
 
 
+def reader_network(ip: str) -> str:
+    """What stands for one reader: an IPv4 address, or the /64 network of an IPv6 one.
+
+    An IPv6 reader is usually handed a whole /64 and may pick a new address in it at will,
+    so keying limits and blocks by the full address would let one person be anybody.
+    An IPv4-mapped IPv6 address is its IPv4 address.
+    """
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(addr, ipaddress.IPv6Address):
+        if addr.ipv4_mapped is not None:
+            return str(addr.ipv4_mapped)
+        return str(ipaddress.IPv6Network((addr, 64), strict=False))
+    return str(addr)
+
+
+def _hash(value: str) -> str:
+    salt = current_app.config["ERRATA_IP_SALT"].encode()
+    return hmac.new(salt, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def ip_hash(ip: str | None = None) -> str:
-    """A salted hash of the reader's IP: enough to rate-limit and block, never the address.
+    """A salted hash of the reader (:func:`reader_network` of the IP): enough to rate-limit
+    and block, never the address.
 
     The salt lives in the instance config (``ERRATA_IP_SALT``); rotating it unlinks every
     stored hash from future ones.
     """
     ip = ip if ip is not None else (request.remote_addr or "")
-    salt = current_app.config["ERRATA_IP_SALT"].encode()
-    return hmac.new(salt, ip.encode(), hashlib.sha256).hexdigest()[:32]
+    return _hash(reader_network(ip))
+
+
+def ip_hashes(ip: str | None = None) -> tuple[str, ...]:
+    """Every hash a block of this reader may be stored under: :func:`ip_hash`, and for an
+    IPv6 reader also the hash of the full address, which blocks set before readers were
+    keyed by /64 hold."""
+    ip = ip if ip is not None else (request.remote_addr or "")
+    keyed = ip_hash(ip)
+    legacy = _hash(ip)
+    return (keyed,) if legacy == keyed else (keyed, legacy)
 
 
 # -- purging old reports ----------------------------------------------------------------------

@@ -58,7 +58,7 @@ def test_openapi_document_describes_the_ingest_api(client):
     assert {"201", "200", "202", "400", "403", "404", "413", "415", "429", "503"} <= set(
         post["responses"])
     report = doc["components"]["schemas"]["Report"]
-    assert report["required"] == ["site", "url", "exact"]
+    assert report["required"] == ["site", "url", "exact", "elapsed_ms"]
     assert report["properties"]["exact"]["maxLength"] == 500
 
 

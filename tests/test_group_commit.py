@@ -116,7 +116,7 @@ def test_limits_for_a_whole_batch_are_counted_in_order(app, factory, storage):
     """Redis (one script for the batch) and memory (one key at a time) give the same answers,
     and a refused report does not use up its later limits."""
     app.config.update(RATELIMIT_STORAGE_URI=storage, ERRATA_LIMIT_READER="2/minute",
-                      ERRATA_LIMIT_SITE="100/hour", ERRATA_LIMIT_IP="3/hour")
+                      ERRATA_LIMIT_SITE="3/hour")
     sites = [factory.site(name) for name in ("One", "Two")]
     with app.app_context():
         limiter.init_app(app)  # the storage named above
@@ -125,11 +125,11 @@ def test_limits_for_a_whole_batch_are_counted_in_order(app, factory, storage):
         reader, other = uuid.uuid4().hex, uuid.uuid4().hex
         answers = limits.check_many([
             (first, reader), (first, reader), (first, reader),  # the third: 2 a minute
-            (second, reader),  # the IP's third: the refusal above did not count
-            (second, reader),  # the IP's fourth: over 3 an hour
-            (first, other),
+            (first, other),  # the site's third: the refusal above did not count
+            (first, other),  # the site's fourth: over 3 an hour
+            (second, reader),
         ])
-    assert [a and a.scope for a in answers] == [None, None, "reader", None, "ip", None]
+    assert [a and a.scope for a in answers] == [None, None, "reader", None, "site", None]
     assert 1 <= answers[2].retry_after <= 61
     assert 3000 <= answers[4].retry_after <= 3601
 

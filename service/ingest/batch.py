@@ -124,9 +124,10 @@ def store_batch(batch: list[Job]) -> None:
     """Count the batch against the rate limits, then store what passed, in one transaction.
 
     A deadlock with another writer (PostgreSQL picks a victim) is retried once. When the
-    transaction fails for another reason than the database being unreachable, the reports
-    are stored again one at a time, so one report the database refuses can't cost the others
-    their place. Failures are left on the jobs (``Job.error``); nothing is raised.
+    transaction fails for another reason than the database being unreachable (a row the
+    database refuses, a constraint, a bug in grouping), the reports are stored again one at a
+    time, so whatever one report does, every other one gets the answer it would have got
+    alone. Failures are left on the jobs (``Job.error``); nothing is raised.
     """
     try:
         breaches = limits.check_many([(job.site, job.pending.ip_hash) for job in batch])
@@ -141,8 +142,10 @@ def store_batch(batch: list[Job]) -> None:
                 raise
             log.warning("a batch of %d reports was a deadlock victim; retrying", len(batch))
             _write(batch, breaches)
-    except DBAPIError as exc:
-        if isinstance(exc, OperationalError) or len(batch) == 1:
+    except OperationalError as exc:  # the database is away or too slow: all are told so
+        _fail(batch, exc)
+    except Exception as exc:  # noqa: BLE001 - every waiting reader must get an answer
+        if len(batch) == 1:
             _fail(batch, exc)
             return
         log.warning("a batch of %d reports failed; storing them one by one", len(batch),
@@ -155,8 +158,6 @@ def store_batch(batch: list[Job]) -> None:
                 return
             except Exception as one:  # noqa: BLE001 - this reader is told; the others go on
                 job.error = one
-    except Exception as exc:  # noqa: BLE001 - every waiting reader must get an answer
-        _fail(batch, exc)
 
 
 def _fail(batch: list[Job], exc: BaseException) -> None:

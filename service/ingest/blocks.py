@@ -9,6 +9,7 @@ elsewhere (another worker, another host, a row written directly) within that int
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -47,13 +48,19 @@ def _load(session: Session) -> Entries:
     return entries
 
 
-def is_blocked(session: Session, site_id: int, ip_hash: str | None, origin: str | None) -> bool:
-    """Whether reports from this reader (IP hash) or page origin are blocked on this site."""
+def is_blocked(session: Session, site_id: int, ip_hash: str | Iterable[str] | None,
+               origin: str | None) -> bool:
+    """Whether reports from this reader or page origin are blocked on this site.
+
+    ``ip_hash`` may be several hashes of one reader (``privacy.ip_hashes``): a block of any
+    of them applies."""
     entries = _cache().get("active", lambda: _load(session))
     if not entries:
         return False
     now = utcnow()
-    for key in (("ip", ip_hash), ("origin", origin)):
+    hashes = (ip_hash,) if isinstance(ip_hash, str) or ip_hash is None else tuple(ip_hash)
+    keys = [("ip", h) for h in hashes] + [("origin", origin)]
+    for key in keys:
         if key[1] is None:
             continue
         for block_site, until in entries.get(key, ()):  # type: ignore[arg-type]

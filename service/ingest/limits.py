@@ -2,8 +2,11 @@
 
 The limits are Flask-Limiter's (its configured storage and strategy, so Redis makes them
 shared across processes and hosts); they are checked here rather than with a route
-decorator because the limits depend on the site named in the body, and only reports that
-passed validation and the origin check should count. When the storage is unreachable,
+decorator because the per-reader and per-site limits depend on the site named in the body,
+and only reports that passed validation and the origin check count toward those. The per-IP
+budget is different: every request to the endpoint counts toward it first, valid or not,
+before its body is parsed (:func:`check_ip`), so a flood of garbage meets 429 as well.
+When the storage is unreachable,
 intake goes on with per-process memory limits and says so in the log: losing a reader's
 report is worse than a looser limit for a minute.
 """
@@ -12,8 +15,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 from flask import current_app
 from limits import RateLimitItem, parse_many
@@ -27,6 +32,7 @@ from service.ingest.sitecache import SiteInfo
 log = logging.getLogger(__name__)
 
 RETRY_BACKEND_AFTER = 30.0
+_T = TypeVar("_T")
 
 
 def _fallback() -> RateLimiter:
@@ -46,12 +52,13 @@ class Breach:
 
 
 def limits_for(site: SiteInfo) -> list[tuple[str, str, str]]:
-    """(scope, limit string, key) for one report. Per-site overrides win over the defaults."""
+    """(scope, limit string, key) for one report. Per-site overrides win over the defaults.
+
+    The per-IP budget is not among them: :func:`check_ip` counted it already."""
     cfg = current_app.config
     return [
         ("reader", site.limit_reader or cfg["ERRATA_LIMIT_READER"], "reader"),
         ("site", site.limit_site or cfg["ERRATA_LIMIT_SITE"], "site"),
-        ("ip", cfg["ERRATA_LIMIT_IP"], "ip"),
     ]
 
 
@@ -111,7 +118,7 @@ Limits = list[tuple[str, RateLimitItem, tuple[str, str, str]]]
 def _items(site: SiteInfo, ip_hash: str) -> Limits:
     """(scope, parsed limit, identifiers) for one report, in the order they are checked."""
     # Site keys, not row ids: ids repeat across installations that share one Redis.
-    keys = {"reader": f"{site.key}:{ip_hash}", "site": site.key, "ip": ip_hash}
+    keys = {"reader": f"{site.key}:{ip_hash}", "site": site.key}
     return [(scope, item, ("errata-ingest", scope, keys[key]))
             for scope, spec, key in limits_for(site) for item in _parsed(spec)]
 
@@ -143,22 +150,42 @@ def _check_in_redis(storage: RedisStorage, batch: list[Limits]) -> list[Breach |
     return out
 
 
-def check_many(reports: list[tuple[SiteInfo, str]]) -> list[Breach | None]:
-    """Count each (site, IP hash) report against every limit, in order; for each report the
-    first limit it exceeded, or None. One round trip to Redis for the whole list."""
-    batch = [_items(site, ip_hash) for site, ip_hash in reports]
+def _counted(count: Callable[[RateLimiter], _T]) -> _T:
+    """``count`` with the shared storage's strategy, or with the per-process fallback while
+    that storage is unreachable."""
     strategy = _strategy()
     try:
-        if type(strategy) is FixedWindowRateLimiter and type(strategy.storage) is RedisStorage:
-            return _check_in_redis(strategy.storage, batch)
-        return [_check_one_by_one(strategy, items) for items in batch]
+        return count(strategy)
     except Exception:  # noqa: BLE001 - any storage failure: keep taking reports
         if strategy is _fallback():
             raise
         log.warning("rate-limit storage unreachable; using per-process limits for %ss",
                     RETRY_BACKEND_AFTER, exc_info=True)
         _storage_down().put("down", True)
-        return [_check_one_by_one(_fallback(), items) for items in batch]
+        return count(_fallback())
+
+
+def check_ip(ip_hash: str) -> Breach | None:
+    """Count one request against the per-IP budget (``ERRATA_LIMIT_IP``); the breach, if any.
+
+    Called for every request to the ingest endpoint before its body is parsed."""
+    items: Limits = [("ip", item, ("errata-ingest", "ip", ip_hash))
+                     for item in _parsed(current_app.config["ERRATA_LIMIT_IP"])]
+    return _counted(lambda strategy: _check_one_by_one(strategy, items))
+
+
+def check_many(reports: list[tuple[SiteInfo, str]]) -> list[Breach | None]:
+    """Count each (site, IP hash) report against the per-reader and per-site limits, in
+    order; for each report the first limit it exceeded, or None. One round trip to Redis for
+    the whole list."""
+    batch = [_items(site, ip_hash) for site, ip_hash in reports]
+
+    def count(strategy: RateLimiter) -> list[Breach | None]:
+        if type(strategy) is FixedWindowRateLimiter and type(strategy.storage) is RedisStorage:
+            return _check_in_redis(strategy.storage, batch)
+        return [_check_one_by_one(strategy, items) for items in batch]
+
+    return _counted(count)
 
 
 def valid_limit(spec: str) -> bool:

@@ -50,17 +50,20 @@ def _report_schema() -> dict[str, Any]:
                        "description": f"Character offset of the selection's {name} in the text."}
     props["elapsed_ms"] = {
         "type": "integer", "minimum": 0, "maximum": MAX_INT,
-        "description": "Milliseconds between opening the dialog and sending; too fast is a bot.",
+        "description": "Milliseconds between opening the dialog and sending. Required: "
+                       "below the server's minimum (at most 800, what the snippet waits) the "
+                       "report is taken for a bot's and discarded with a 202.",
     }
     props["notify"] = {"type": "boolean", "default": False,
                        "description": "Tell me when it is fixed (needs email)."}
     return {
         "type": "object",
-        "required": ["site", "url", "exact"],
+        "required": ["site", "url", "exact", "elapsed_ms"],
         "properties": props,
         "additionalProperties": True,
         "description": f"At most {MAX_BODY // 1024} KiB of UTF-8 JSON. Unknown fields are "
-                       "ignored; HTML in text fields is stripped before storing.",
+                       "ignored; HTML in text fields is stripped before storing. A text "
+                       "field holding a lone UTF-16 surrogate is refused (400).",
     }
 
 
@@ -117,12 +120,16 @@ def spec(base_url: str = "") -> dict[str, Any]:
                                 "content": {"application/json": {"schema": {
                                     "type": "object",
                                     "properties": {"status": {"type": "string"}}}}}},
-                        "400": _error("A field is not valid; `fields` names each one."),
+                        "400": _error("A field is not valid (too long, a broken character, "
+                                      "a number too large, missing); `fields` names each "
+                                      "one."),
                         "403": _error("The page is not on an allowed origin of this site."),
                         "404": _error("No active site has this key."),
                         "413": _error(f"The body is over {MAX_BODY // 1024} KiB."),
                         "415": _error("The body is not text/plain or application/json."),
-                        "429": _error("Too many reports; retry after Retry-After seconds.",
+                        "429": _error("Too many reports, or too many requests from this "
+                                      "IP (every request counts, valid or not); retry after "
+                                      "Retry-After seconds.",
                                       retry_after=True),
                         "503": _error("The database is unavailable; retry after Retry-After "
                                       "seconds.", retry_after=True),

@@ -14,10 +14,22 @@ from email_validator import EmailNotValidError, validate_email
 
 from service.ingest.urls import BadURL, normalize_url, origin_of, strip_fragment
 from service.models import KINDS
-from service.sanitize import clean_text
+from service.sanitize import clean_text, has_lone_surrogate
 
 MAX_BODY = 16 * 1024
 MAX_INT = 2**31 - 1
+# Longer digit runs are no position or duration we could store: they are refused without
+# being converted (Python refuses to convert 4,300 digits or more at all).
+MAX_DIGITS = 19
+SURROGATE = "holds a broken character (half of a UTF-16 surrogate pair)"
+
+
+class _TooBig(int):
+    """A JSON integer with more than ``MAX_DIGITS`` digits, left unconverted."""
+
+
+def _parse_int(digits: str) -> int:
+    return _TooBig(-1) if len(digits.lstrip("-")) > MAX_DIGITS else int(digits)
 
 
 class ValidationFailed(Exception):
@@ -45,7 +57,7 @@ class ReportInput:
     email: str | None = None
     notify: bool = False
     hp: str = ""
-    elapsed_ms: int | None = None
+    elapsed_ms: int = 0
     client: str = ""
 
 
@@ -70,7 +82,7 @@ _TEXT_FIELDS: dict[str, tuple[int, bool, bool]] = {
 
 def decode_body(raw: bytes) -> dict[str, Any]:
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(raw.decode("utf-8"), parse_int=_parse_int)
     except UnicodeDecodeError as exc:
         raise ValidationFailed({"body": "is not valid UTF-8"}) from exc
     except (json.JSONDecodeError, RecursionError) as exc:
@@ -80,27 +92,52 @@ def decode_body(raw: bytes) -> dict[str, Any]:
     return data
 
 
-def _text(data: dict[str, Any], name: str, errors: dict[str, str]) -> str:
-    limit, required, multiline = _TEXT_FIELDS[name]
-    value = data.get(name)
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[name] = "must be a string"
+def _too_long(limit: int, length: int) -> str:
+    return f"must be at most {limit} characters (got {length})"
+
+
+def _raw_texts(data: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
+    """Every text field as sent, checked for type, broken characters and length before any
+    cleaning, so a body that can't be stored costs no parsing of its markup."""
+    out: dict[str, str] = {}
+    for name, (limit, _required, _multiline) in _TEXT_FIELDS.items():
+        value = data.get(name)
+        if value is None:
+            out[name] = ""
+            continue
+        if not isinstance(value, str):
+            errors[name] = "must be a string"
+        elif has_lone_surrogate(value):
+            errors[name] = SURROGATE
+        elif len(value) > limit and len(collapsed := " ".join(value.split())) > limit:
+            # Whitespace is collapsed before the limit is applied: a selection spanning
+            # indented HTML is not penalised for its source formatting.
+            errors[name] = _too_long(limit, len(collapsed))
+        else:
+            out[name] = value
+            continue
+        out[name] = ""
+    return out
+
+
+def _text(raw: dict[str, str], name: str, errors: dict[str, str]) -> str:
+    if name in errors:
         return ""
-    # Whitespace is collapsed before the limit is applied: a selection spanning indented
-    # HTML is not penalised for its source formatting.
-    value = clean_text(value, multiline=multiline, keep_edges=name in ("prefix", "suffix"))
+    limit, required, multiline = _TEXT_FIELDS[name]
+    value = clean_text(raw[name], multiline=multiline, keep_edges=name in ("prefix", "suffix"))
     if required and not value:
         errors[name] = "is required"
     elif len(value) > limit:
-        errors[name] = f"must be at most {limit} characters (got {len(value)})"
+        errors[name] = _too_long(limit, len(value))
     return value
 
 
 def _int(data: dict[str, Any], name: str, errors: dict[str, str]) -> int | None:
     value = data.get(name)
     if value is None:
+        return None
+    if isinstance(value, _TooBig):
+        errors[name] = f"must be between 0 and {MAX_INT}"
         return None
     # bool is an int in Python; true/false is not a position.
     if isinstance(value, bool) or not isinstance(value, int):
@@ -118,7 +155,15 @@ def _int(data: dict[str, Any], name: str, errors: dict[str, str]) -> int | None:
 def parse_report(data: dict[str, Any]) -> ReportInput:
     """Validate a decoded body. Unknown fields are ignored."""
     errors: dict[str, str] = {}
-    text = {name: _text(data, name, errors) for name in _TEXT_FIELDS}
+    raw = _raw_texts(data, errors)
+    start, end = _int(data, "start", errors), _int(data, "end", errors)
+    elapsed = _int(data, "elapsed_ms", errors)
+    if elapsed is None and "elapsed_ms" not in errors:
+        # Without it a report from a person can't be told from a bot's: refused, not dropped.
+        errors["elapsed_ms"] = "is required"
+    if errors:
+        raise ValidationFailed(errors)  # nothing is cleaned in a body already refused
+    text = {name: _text(raw, name, errors) for name in _TEXT_FIELDS}
 
     url = strip_fragment(text["url"])
     page_origin = group_url = ""
@@ -159,10 +204,8 @@ def parse_report(data: dict[str, Any]) -> ReportInput:
     if notify and not email and "email" not in errors:
         errors["email"] = "is needed to tell you when the error is fixed"
 
-    start, end = _int(data, "start", errors), _int(data, "end", errors)
-    if start is not None and end is not None and end < start and "end" not in errors:
+    if start is not None and end is not None and end < start:
         errors["end"] = "must not be before start"
-    elapsed = _int(data, "elapsed_ms", errors)
 
     if errors:
         raise ValidationFailed(errors)
@@ -187,6 +230,6 @@ def parse_report(data: dict[str, Any]) -> ReportInput:
         email=email if notify else None,
         notify=notify,
         hp=text["hp"],
-        elapsed_ms=elapsed,
+        elapsed_ms=elapsed or 0,
         client=text["client"],
     )

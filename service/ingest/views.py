@@ -23,7 +23,7 @@ from service.ingest.sitecache import get_site
 from service.ingest.urls import BadURL, origin_of
 from service.ingest.validation import MAX_BODY, ValidationFailed, decode_body, parse_report
 from service.ingest.writer import writer_turn
-from service.privacy import ip_hash
+from service.privacy import ip_hash, ip_hashes
 from service.sanitize import clean_text
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,12 @@ def create_report() -> Response:
     raw = request.stream.read(MAX_BODY + 1)
     if len(raw) > MAX_BODY:
         return error(413, "too_large", {"body": f"must be at most {MAX_BODY // 1024} KiB"})
+    # Every request counts toward the per-IP budget before its body is parsed or cleaned:
+    # valid or not, from a person or a bot, a flood meets 429.
+    hashed = ip_hash()
+    breach = limits.check_ip(hashed)
+    if breach is not None:
+        return error(429, "rate_limited", headers={"Retry-After": str(breach.retry_after)})
     try:
         body = decode_body(raw)
         if isinstance(body.get("lang"), str):
@@ -102,7 +108,7 @@ def create_report() -> Response:
         return error(400, "invalid", exc.fields)
 
     try:
-        return _accept(data)
+        return _accept(data, hashed)
     except (OperationalError, DBAPIError, StoreFailed) as exc:
         if isinstance(exc, StoreFailed) and not exc.database:
             raise  # a bug, not the database: a 500, with the cause in the log
@@ -111,7 +117,7 @@ def create_report() -> Response:
         return error(503, "unavailable", headers={"Retry-After": DB_RETRY_AFTER})
 
 
-def _accept(data) -> Response:
+def _accept(data, hashed: str) -> Response:
     site = get_site(db.session, data.site)
     if site is None or not site.active:
         return error(404, "unknown_site", {"site": "is not a known, active site key"})
@@ -123,14 +129,13 @@ def _accept(data) -> Response:
         return error(403, "origin_not_allowed",
                      {"url": f"{data.page_origin} is not an allowed origin of this site"})
 
-    hashed = ip_hash()
     min_elapsed = current_app.config["ERRATA_MIN_ELAPSED_MS"]
     discard = None
-    if blocks.is_blocked(db.session, site.id, hashed, origin):
+    if blocks.is_blocked(db.session, site.id, ip_hashes(), origin):
         discard = "blocked"  # like the bots below: told nothing, and nothing is kept
     elif data.hp:
         discard = "honeypot"
-    elif data.elapsed_ms is not None and data.elapsed_ms < min_elapsed:
+    elif data.elapsed_ms < min_elapsed:
         discard = "too_fast"
     if discard:
         # Answered like a success so a bot learns nothing; only counted.
