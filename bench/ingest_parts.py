@@ -20,7 +20,8 @@ from service.ingest.reports import Outcome
 
 
 def validated_only() -> Flask:
-    views._accept = lambda data: views._json(201, {"id": 1, "correction": 1, "status": "new"})
+    views._accept = lambda data, hashed: views._json(
+        201, {"id": 1, "correction": 1, "status": "new"})
     return create_app()
 
 

@@ -74,6 +74,12 @@ def strip_html(text: str) -> str:
     return text.replace("<", "‹").replace(">", "›")
 
 
+def plain_line(value: str) -> str:
+    """One line of text that is not HTML (an email address): normalised, controls stripped,
+    whitespace collapsed. Entities are left alone."""
+    return " ".join(_CONTROL.sub("", unicodedata.normalize("NFC", value)).split())
+
+
 def clean_text(value: str, *, multiline: bool = False, keep_edges: bool = False) -> str:
     """Normalise, strip HTML, decode entities, strip controls, collapse whitespace.
 

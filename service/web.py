@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from service.accounts import sessions
 from service.extensions import db, login_manager
+from service.ingest.urls import display_origin, link_on
 from service.models import Editor
 
 # No inline script or style, nothing from another origin. The snippet's own files are
@@ -74,6 +75,17 @@ def init_app(app: Flask) -> None:
         if sessions.touch(db.session, row):
             db.session.commit()
         return editor
+
+    @app.template_filter("page_link")
+    def _page_link(url: str | None, site) -> str:  # noqa: ANN001 - a Site
+        """``url`` as a browser opens it when that is a page of ``site``, else "": a stored
+        URL becomes a link only to the site's own pages (never javascript:, never another
+        host). Used by the queue, the mails and the public log alike."""
+        return link_on(url, site.origins)
+
+    @app.template_filter("origin_for_people")
+    def _origin_for_people(origin: str) -> str:
+        return display_origin(origin)
 
     @app.get("/")
     def index():

@@ -21,14 +21,18 @@ from service.ingest.urls import BadURL, normalize_origin, normalize_url, origin_
         ("https://news.example/", "https://news.example/"),
         ("https://news.example", "https://news.example/"),
         ("https://user:pw@news.example/a", "https://news.example/a"),
-        ("https://новости.example/статья", "https://новости.example/статья"),
+        # As a browser sends it: the host in Punycode, the path percent-encoded.
+        ("https://новости.example/статья",
+         "https://xn--b1amnebsh.example/%D1%81%D1%82%D0%B0%D1%82%D1%8C%D1%8F"),
+        # Browsers read extra slashes after the scheme as nothing: this is https://nohost/.
+        ("https:///nohost", "https://nohost/"),
     ],
 )
 def test_normalize_url(url, expected):
     assert normalize_url(url) == expected
 
 
-@pytest.mark.parametrize("url", ["ftp://x.example/", "javascript:alert(1)", "https:///nohost",
+@pytest.mark.parametrize("url", ["ftp://x.example/", "javascript:alert(1)", "https://",
                                  "https://x.example:99999/"])
 def test_normalize_url_rejects(url):
     with pytest.raises(BadURL):

@@ -1,56 +1,70 @@
-"""Page URL normalisation, so that one page reported under several URLs groups as one."""
+"""Page URLs and origins, read exactly as browsers read them (the WHATWG URL Standard).
+
+Every URL that may become a link is parsed with ``ada-url`` (the WHATWG parser Node.js
+uses), not ``urllib``: they disagree on inputs such as ``https://evil.example\\@a.example/``,
+where a browser treats ``\\`` as ``/`` and goes to ``evil.example`` while ``urlsplit`` reads
+the host as ``a.example``. What is checked against a site's origins, stored and linked is
+the re-serialised URL, so the host we check is the host a reader's browser opens.
+
+Origins are kept as browsers send them in ``Origin``: IDN hosts in Punycode
+(``https://xn--e1afmkfd.xn--p1ai``); :func:`display_origin` gives the Unicode form for people.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode
+
+from ada_url import URL, idna_to_unicode
 
 TRACKING_PARAMS = frozenset({"gclid", "fbclid", "yclid", "_openstat"})
-DEFAULT_PORTS = {"http": 80, "https": 443}
+SCHEMES = ("http:", "https:")
 
 
 class BadURL(ValueError):
     pass
 
 
-def _split(url: str):
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS:
-        raise BadURL("must be an http or https address")
-    if not parts.hostname:
-        raise BadURL("has no host")
+def parse(url: str) -> URL:
+    """``url`` as a browser reads it; http(s) with a host only."""
     try:
-        port = parts.port
+        parsed = URL(url)
     except ValueError as exc:
-        raise BadURL("has an invalid port") from exc
-    return parts, scheme, parts.hostname.lower(), port
+        raise BadURL("is not a valid address") from exc
+    if parsed.protocol not in SCHEMES:
+        raise BadURL("must be an http or https address")
+    if not parsed.hostname:
+        raise BadURL("has no host")
+    return parsed
+
+
+def browser_url(url: str) -> str:
+    """``url`` re-serialised as a browser would open it, without its fragment."""
+    parsed = parse(url)
+    parsed.hash = ""
+    return parsed.href
 
 
 def origin_of(url: str) -> str:
     """``scheme://host[:port]`` with the default port dropped, as browsers send ``Origin``."""
-    _, scheme, host, port = _split(url)
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    if port and port != DEFAULT_PORTS[scheme]:
-        return f"{scheme}://{host}:{port}"
-    return f"{scheme}://{host}"
+    return parse(url).origin
 
 
 def normalize_url(url: str) -> str:
-    """Lower-case scheme and host, drop the default port, the fragment, user info and tracking
-    parameters (``utm_*``, gclid, fbclid, yclid, _openstat); sort the query; drop a trailing
-    slash except on ``/``."""
-    parts, _scheme, _host, _port = _split(url)
+    """The grouping key of a page: the browser's URL without fragment, user info and tracking
+    parameters (``utm_*``, gclid, fbclid, yclid, _openstat), the query sorted, a trailing
+    slash dropped except on ``/``."""
+    parsed = parse(url)
     query = sorted(
         (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        for k, v in parse_qsl(parsed.search[1:], keep_blank_values=True)
         if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
     )
-    path = parts.path or "/"
+    path = parsed.pathname or "/"
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
-    scheme, netloc = origin_of(url).split("://", 1)
-    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+    search = f"?{urlencode(query)}" if query else ""
+    return f"{parsed.origin}{path}{search}"
 
 
 def strip_fragment(url: str) -> str:
@@ -58,11 +72,46 @@ def strip_fragment(url: str) -> str:
 
 
 def normalize_origin(value: str) -> str:
-    """An allowed origin as typed by an admin (``https://Example.org/``) in canonical form."""
+    """An allowed origin as typed by an admin (``https://Пример.рф/``) in the form browsers
+    send in ``Origin`` (``https://xn--e1afmkfd.xn--p1ai``)."""
     value = value.strip()
     if "://" not in value:
         raise BadURL("must start with http:// or https://")
-    parts = urlsplit(value)
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
+    parsed = parse(value)
+    if parsed.pathname not in ("", "/") or parsed.search or parsed.hash:
         raise BadURL("must be only scheme, host and port, without a path")
-    return origin_of(value)
+    if parsed.username or parsed.password:
+        raise BadURL("must not hold a user name or password")
+    return parsed.origin
+
+
+def display_origin(origin: str) -> str:
+    """An origin for people: its host in Unicode where it is an IDN (``https://пример.рф``)."""
+    try:
+        parsed = parse(origin)
+    except BadURL:
+        return origin
+    host = parsed.hostname
+    if "xn--" not in host:
+        return origin
+    try:
+        unicode_host = idna_to_unicode(host)
+    except ValueError:
+        return origin
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.protocol}//{unicode_host}{port}"
+
+
+def link_on(url: str | None, origins: Iterable[str]) -> str:
+    """``url`` as a browser would open it, when that is a page of one of ``origins``; else "".
+
+    A stored URL is shown as a link only through this: one that a browser would take to
+    another host than the site's (stored before URLs were read as browsers read them) is
+    text, never a link."""
+    if not url:
+        return ""
+    try:
+        parsed = parse(url.strip())
+    except BadURL:
+        return ""
+    return parsed.href if parsed.origin in set(origins) else ""

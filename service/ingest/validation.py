@@ -12,9 +12,9 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from service.ingest.urls import BadURL, normalize_url, origin_of, strip_fragment
+from service.ingest.urls import BadURL, browser_url, normalize_url, origin_of
 from service.models import KINDS
-from service.sanitize import clean_text, has_lone_surrogate
+from service.sanitize import clean_text, has_lone_surrogate, plain_line
 
 MAX_BODY = 16 * 1024
 MAX_INT = 2**31 - 1
@@ -41,7 +41,7 @@ class ValidationFailed(Exception):
 @dataclass(frozen=True)
 class ReportInput:
     site: str
-    url: str  # as sent, without the fragment
+    url: str  # as a browser reads it (WHATWG), re-serialised, without the fragment
     page_origin: str
     group_url: str  # normalised canonical (or page) URL: the grouping key
     title: str = ""
@@ -124,7 +124,15 @@ def _text(raw: dict[str, str], name: str, errors: dict[str, str]) -> str:
     if name in errors:
         return ""
     limit, required, multiline = _TEXT_FIELDS[name]
-    value = clean_text(raw[name], multiline=multiline, keep_edges=name in ("prefix", "suffix"))
+    if name in ("url", "canonical", "hp"):
+        # Not text to show: addresses are read by the URL parser (HTML entities mean nothing
+        # in a URL, and "&lt=1" is a query), the honeypot only needs to be empty.
+        value = raw[name].strip()
+    elif name == "email":
+        value = plain_line(raw[name])
+    else:
+        value = clean_text(raw[name], multiline=multiline,
+                           keep_edges=name in ("prefix", "suffix"))
     if required and not value:
         errors[name] = "is required"
     elif len(value) > limit:
@@ -165,20 +173,27 @@ def parse_report(data: dict[str, Any]) -> ReportInput:
         raise ValidationFailed(errors)  # nothing is cleaned in a body already refused
     text = {name: _text(raw, name, errors) for name in _TEXT_FIELDS}
 
-    url = strip_fragment(text["url"])
-    page_origin = group_url = ""
-    if url and "url" not in errors:
+    url = page_origin = group_url = ""
+    if text["url"] and "url" not in errors:
+        # The URL as the reader's browser reads it: its host is the one checked against the
+        # site's origins, and the one every link we build from it goes to.
         try:
+            url = browser_url(text["url"])
             page_origin = origin_of(url)
             group_url = normalize_url(url)
         except BadURL as exc:
             errors["url"] = str(exc)
+        else:
+            encoded = max(len(url), len(group_url))
+            if encoded > _TEXT_FIELDS["url"][0]:
+                errors["url"] = _too_long(_TEXT_FIELDS["url"][0], encoded) + " once encoded"
     if text["canonical"] and "canonical" not in errors and page_origin:
         # A canonical link groups the same article reached through several URLs, but only
         # within the page's own origin: it can't move a report to another site's page.
         try:
-            if origin_of(text["canonical"]) == page_origin:
-                group_url = normalize_url(text["canonical"])
+            canonical = normalize_url(text["canonical"])
+            if origin_of(canonical) == page_origin and len(canonical) <= _TEXT_FIELDS["url"][0]:
+                group_url = canonical
         except BadURL:
             pass
 

@@ -121,13 +121,6 @@ def queue_open_counts() -> list[tuple[Site, int]]:
     return g.queue_open_counts
 
 
-@bp.app_template_filter("http_url")
-def http_url(url: str | None) -> str:
-    """``url`` when it is http(s), else "": a stored link must never become javascript:."""
-    url = (url or "").strip()
-    return url if url.lower().startswith(("https://", "http://")) else ""
-
-
 @bp.app_context_processor
 def _queue_helpers() -> dict:
     return {"status_labels": STATUS_LABELS, "kind_labels": KIND_LABELS, "word_diff": word_diff,

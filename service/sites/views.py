@@ -22,6 +22,7 @@ from service.channels.core import site_channels
 from service.channels.forms import ChannelForm
 from service.extensions import db
 from service.i18n import _
+from service.ingest.urls import display_origin
 from service.models import Site
 from service.sites.checks import CHECK_DAYS, open_counts, recent_reports, turned_away
 from service.sites.core import SiteError, apply_changes, create_site, embed_code
@@ -81,7 +82,7 @@ def new():
 @admin_required
 def edit(site_id: int):
     site = _site_or_404(site_id)
-    form = SiteForm(name=site.name, origins="\n".join(site.origins),
+    form = SiteForm(name=site.name, origins="\n".join(map(display_origin, site.origins)),
                     notify_emails="\n".join(site.notify_emails), default_lang=site.default_lang,
                     active=site.active, limit_reader=site.limit_reader or "",
                     limit_site=site.limit_site or "", public_log=site.public_log,
