@@ -74,3 +74,33 @@ def test_untouched_pre_fills_stored_before_are_cleared(app, factory):
         assert got == {pre_filled: "the", alone: "", real: "color"}
         suggestions = db.session.scalars(select(Report.suggestion).order_by(Report.id)).all()
         assert suggestions == ["", "teh", "the", "tea", "", "color", ""]
+
+
+def test_origins_and_page_urls_stored_before_are_read_as_browsers_read_them(app, factory):
+    """0007: an IDN origin typed in Unicode becomes the Punycode a browser sends; page URLs,
+    grouping keys and jump links are re-serialised; a URL no browser opens is left alone."""
+    from sqlalchemy import select
+
+    from service.models import Block, Correction, Report, Site, utcnow
+
+    site = factory.site()
+    with app.app_context():
+        db.session.get(Site, site.id).origins = ["https://Пример.РФ", "https://news.example"]
+        c = Correction(site_id=site.id, url="https://evil.example\\@news.example/a",
+                       exact="teh", link="https://NEWS.example:443/a#:~:text=teh")
+        db.session.add(c)
+        db.session.flush()
+        for url in ("https://evil.example\\@news.example/a", "not a url at all"):
+            db.session.add(Report(correction_id=c.id, site_id=site.id, url=url, exact="teh"))
+        db.session.add(Block(kind="origin", value="https://ПРИМЕР.рф", until=utcnow()))
+        db.session.commit()
+    _run_migration(app, "0007_browser_urls.py")
+    with app.app_context():
+        assert db.session.get(Site, site.id).origins == [
+            "https://xn--e1afmkfd.xn--p1ai", "https://news.example"]
+        fixed = db.session.scalars(select(Correction)).one()
+        assert (fixed.url, fixed.link) == ("https://evil.example/@news.example/a",
+                                           "https://news.example/a#:~:text=teh")
+        assert db.session.scalars(select(Report.url).order_by(Report.id)).all() == [
+            "https://evil.example/@news.example/a", "not a url at all"]
+        assert db.session.scalars(select(Block.value)).one() == "https://xn--e1afmkfd.xn--p1ai"
