@@ -1,6 +1,6 @@
 """data: origins and page URLs re-serialised as browsers read them (WHATWG URL Standard)
 
-Site origins and origin blocks take the form browsers send in ``Origin`` (IDN hosts in
+Site origins take the form browsers send in ``Origin`` (IDN hosts in
 Punycode, so reports from such sites stop being refused); reports' page URLs, corrections'
 grouping keys and jump links are re-serialised by the same parser. A value no browser would
 open is left as it was: it is shown as text, never as a link.
@@ -26,8 +26,6 @@ MAX_URL = 2048
 PAGE = 2000
 
 sites = sa.table("sites", sa.column("id", sa.Integer), sa.column("origins", sa.JSON))
-blocks = sa.table("blocks", sa.column("id", sa.Integer), sa.column("kind", sa.String),
-                  sa.column("value", sa.String))
 reports = sa.table("reports", sa.column("id", sa.Integer), sa.column("url", sa.String))
 corrections = sa.table("corrections", sa.column("id", sa.Integer), sa.column("url", sa.String),
                        sa.column("link", sa.Text))
@@ -74,10 +72,6 @@ def upgrade() -> None:
         fixed = list(dict.fromkeys(_origin(o) for o in origins))
         if fixed != origins:
             conn.execute(sites.update().where(sites.c.id == row.id).values(origins=fixed))
-    for row in _rows(conn, blocks, blocks.c.kind, blocks.c.value):
-        if row.kind == "origin" and _origin(row.value) != row.value:
-            conn.execute(blocks.update().where(blocks.c.id == row.id)
-                         .values(value=_origin(row.value)))
     for row in _rows(conn, reports, reports.c.url):
         fixed = _url(row.url, browser_url)
         if fixed != row.url:
