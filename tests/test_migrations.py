@@ -77,7 +77,7 @@ def test_untouched_pre_fills_stored_before_are_cleared(app, factory):
 
 
 def test_origins_and_page_urls_stored_before_are_read_as_browsers_read_them(app, factory):
-    """0009: an IDN origin typed in Unicode becomes the Punycode a browser sends; page URLs,
+    """0010: an IDN origin typed in Unicode becomes the Punycode a browser sends; page URLs,
     grouping keys and jump links are re-serialised; a URL no browser opens is left alone."""
     from sqlalchemy import select
 
@@ -93,7 +93,7 @@ def test_origins_and_page_urls_stored_before_are_read_as_browsers_read_them(app,
         for url in ("https://evil.example\\@news.example/a", "not a url at all"):
             db.session.add(Report(correction_id=c.id, site_id=site.id, url=url, exact="teh"))
         db.session.commit()
-    _run_migration(app, "0009_browser_urls.py")
+    _run_migration(app, "0010_browser_urls.py")
     with app.app_context():
         assert db.session.get(Site, site.id).origins == [
             "https://xn--e1afmkfd.xn--p1ai", "https://news.example"]

@@ -5,8 +5,8 @@ Punycode, so reports from such sites stop being refused); reports' page URLs, co
 grouping keys and jump links are re-serialised by the same parser. A value no browser would
 open is left as it was: it is shown as text, never as a link.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-30 04:10:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 from service.ingest.urls import BadURL, browser_url, normalize_origin, normalize_url
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
