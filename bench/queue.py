@@ -53,7 +53,7 @@ NOW = datetime(2026, 11, 28, tzinfo=UTC)
 CORRECTION_COLS = ("id", "site_id", "url", "title", "exact", "prefix", "suffix", "suggestion",
                    "link", "lang", "kind", "status", "assignee_id", "report_count",
                    "first_reported_at", "last_reported_at", "resolved_at", "resolution_note",
-                   "notified_at")
+                   "notified_at", "updated_at", "page_reason")
 REPORT_COLS = ("correction_id", "site_id", "url", "origin", "title", "lang", "exact", "prefix",
                "suffix", "kind", "suggestion", "comment", "email", "notify", "ip_hash",
                "client", "created_at")
@@ -92,6 +92,7 @@ def generate(n_reports: int, seed: int = 7):
             cid, site_id, url, f"Story {cid // 7}", exact, prefix, suffix, suggestion,
             f"{url}#:~:text={exact}", "en", kind, status, assignee, count, first, last,
             last + timedelta(hours=2) if closed else None, "", last,
+            last + timedelta(hours=2) if closed else last, "",
         ))
         step = (last - first) / max(1, count - 1)
         for i in range(count):
@@ -147,7 +148,8 @@ def seed(app, n_reports: int) -> tuple[float, int]:
                 raw.commit()
             else:
                 dt_c = [CORRECTION_COLS.index(c) for c in
-                        ("first_reported_at", "last_reported_at", "resolved_at", "notified_at")]
+                        ("first_reported_at", "last_reported_at", "resolved_at", "notified_at",
+                         "updated_at")]
                 dt_r = REPORT_COLS.index("created_at")
                 cur = raw.cursor()
                 cur.execute("PRAGMA synchronous=OFF")

@@ -401,8 +401,8 @@ class StatHour(Base):
 
 
 class StatDay(Base):
-    """Per site and UTC day: new corrections per article (``url``), or, with ``url`` empty
-    and ``bucket`` set, editors' decisions whose delay fell in a delay bucket."""
+    """Per site and UTC day: new corrections per article or per section (``url``), or, with
+    ``url`` empty and ``bucket`` set, editors' decisions whose delay fell in a delay bucket."""
 
     __tablename__ = "stat_days"
     # No unique key: a URL is too long for one on PostgreSQL; the rollup is serialised.
@@ -411,7 +411,8 @@ class StatDay(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, UTC
-    bucket: Mapped[int] = mapped_column(Integer, default=-1)  # -1 for article rows
+    # A delay bucket (0…), or -1 for an article's row, -2 for a section's (``url`` then).
+    bucket: Mapped[int] = mapped_column(Integer, default=-1)
     url: Mapped[str] = mapped_column(String(2048), default="")
     count: Mapped[int] = mapped_column(Integer, default=0)
 

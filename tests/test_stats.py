@@ -13,7 +13,7 @@ from service.extensions import db
 from service.mail import sender
 from service.models import Correction, Editor, Report, StatHour
 from service.queue import actions
-from service.stats import data as stats_data
+from service.stats import rollup as stats_rollup
 from service.stats.rollup import rollup
 from tests.conftest import ORIGIN, login, post_report
 
@@ -91,6 +91,9 @@ def test_counts_delays_and_top_articles(app, client, world):
     assert by_day[now.date().isoformat()] == 3
     outcomes = dict(table(admin.get("/stats/outcomes.csv"))[1:])
     assert outcomes == {"Fixed": "1", "Not an error": "1", "Spam": "0"}
+    one_site = admin.get(f"/stats?site={a.id}&days=90").get_data(as_text=True)
+    assert "3 reports and 3 new corrections in 90 days" in one_site
+    assert f"/stats/articles.csv?days=90&amp;site={a.id}" in one_site
     articles = table(admin.get(f"/stats/articles.csv?site={a.id}"))[1:]
     assert articles[0] == [f"{ORIGIN}/politics/story-0", "2"]
     sections = table(admin.get("/stats/sections.csv"))[1:]
@@ -139,9 +142,10 @@ def test_days_are_the_viewers_days(app, client, world):
 
 
 def test_sections_are_host_and_first_path_segment():
-    assert stats_data.section_of("https://news.example/politics/2014/a") == "news.example/politics/"
-    assert stats_data.section_of("https://news.example/story") == "news.example/"
-    assert stats_data.section_of("https://news.example/") == "news.example/"
+    section_of = stats_rollup.section_of
+    assert section_of("https://news.example/politics/2014/a") == "news.example/politics/"
+    assert section_of("https://news.example/story") == "news.example/"
+    assert section_of("https://news.example/") == "news.example/"
 
 
 def test_the_sender_rolls_up(app, client, world):

@@ -16,8 +16,9 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from service.mail.notify import exclusive
@@ -39,7 +40,18 @@ DELAY_BOUNDS = (300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 8
                 60 * 86400, 90 * 86400, 180 * 86400, 365 * 86400)
 DECISIONS = {"fixed": "fixed", "rejected": "rejected", "spam": "spam", "auto_spam": "spam"}
 CHUNK = timedelta(days=31)
+ARTICLE, SECTION = -1, -2  # StatDay.bucket of a per-article and a per-section row
 NAME = "hours"
+
+
+def section_of(url: str) -> str:
+    """An article's section: its host and first path segment (news.example/politics/)."""
+    parts = urlsplit(url)
+    segments = [p for p in parts.path.split("/") if p]
+    host = parts.hostname or ""
+    if len(segments) < 2:  # an article right under the root
+        return f"{host}/"
+    return f"{host}/{segments[0]}/"
 
 
 def floor_hour(when: datetime) -> datetime:
@@ -109,22 +121,29 @@ def counts_between(session: Session, start: datetime, end: datetime,
     return hours, articles, delays
 
 
-def _add_days(session: Session, articles, delays) -> None:
-    wanted = defaultdict(dict)
+def _add_days(session: Session, start: datetime, articles, delays) -> None:
+    """Add to the per-day rows. Only the day the chunk starts in can have rows already (an
+    earlier run stopped inside it), so only that day's are read back."""
+    first_day = start.astimezone(UTC).strftime("%Y-%m-%d")
+    existing = {(r.site_id, r.day, r.bucket, r.url): r for r in session.scalars(
+        select(StatDay).where(StatDay.day == first_day))}
+    wanted = {(site_id, day, ARTICLE, url): n for (site_id, day, url), n in articles.items()}
+    sections: dict[tuple, int] = defaultdict(int)
     for (site_id, day, url), n in articles.items():
-        wanted[(site_id, day)][(-1, url)] = n
-    for (site_id, day, bucket), n in delays.items():
-        wanted[(site_id, day)][(bucket, "")] = n
-    for (site_id, day), items in wanted.items():
-        existing = {(r.bucket, r.url): r for r in session.scalars(
-            select(StatDay).where(StatDay.site_id == site_id, StatDay.day == day))}
-        for key, n in items.items():
-            row = existing.get(key)
-            if row is None:
-                session.add(StatDay(site_id=site_id, day=day, bucket=key[0], url=key[1],
-                                    count=n))
-            else:
-                row.count += n
+        sections[(site_id, day, SECTION, section_of(url))] += n
+    wanted.update(sections)
+    wanted.update({(site_id, day, bucket, ""): n
+                   for (site_id, day, bucket), n in delays.items()})
+    new_rows = []
+    for key, n in wanted.items():
+        row = existing.get(key)
+        if row is not None:
+            row.count += n
+        else:
+            new_rows.append(dict(site_id=key[0], day=key[1], bucket=key[2], url=key[3],
+                                 count=n))
+    if new_rows:
+        session.execute(insert(StatDay), new_rows)
 
 
 def rollup(session: Session, now: datetime | None = None) -> int:
@@ -143,12 +162,12 @@ def rollup(session: Session, now: datetime | None = None) -> int:
     while state.until < end:
         stop = min(end, state.until + CHUNK)
         hours, articles, delays = counts_between(session, state.until, stop)
-        for (site_id, hour), values in hours.items():
-            session.add(StatHour(site_id=site_id, hour=hour, **{
+        if hours:
+            session.execute(insert(StatHour), [dict(site_id=site_id, hour=hour, **{
                 name: values.get(name, 0) for name in (
                     "reports", "corrections", "typo", "fact", "other", "fixed", "rejected",
-                    "spam")}))
-        _add_days(session, articles, delays)
+                    "spam")}) for (site_id, hour), values in hours.items()])
+        _add_days(session, state.until, articles, delays)
         done += int((stop - state.until).total_seconds() // 3600)
         state.until = stop
         session.flush()
