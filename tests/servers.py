@@ -71,6 +71,8 @@ class Gunicorn:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
     log: Path | None = None
+    threads: int = 8
+    config: Path | None = None  # a gunicorn config file (deploy/gunicorn.conf.py)
 
     def start(self) -> Gunicorn:
         # The log goes to a file, never a pipe nobody reads: a full pipe blocks the workers.
@@ -80,7 +82,8 @@ class Gunicorn:
             self.proc = subprocess.Popen(
                 # Threaded workers, as docs/deploy.md recommends: concurrent reports of a
                 # worker are stored in shared transactions (service/ingest/batch.py).
-                [GUNICORN, "-w", str(self.workers), "-k", "gthread", "--threads", "8",
+                [GUNICORN, *(["-c", str(self.config)] if self.config else []),
+                 "-w", str(self.workers), "-k", "gthread", "--threads", str(self.threads),
                  "-b", f"127.0.0.1:{self.port}",
                  "--log-level", "warning", "--timeout", "30", "--graceful-timeout", "5",
                  "service:create_app()"],
