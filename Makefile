@@ -41,6 +41,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py --breakdown
 	$(BIN)/python bench/ingest_floor.py
 	$(BIN)/python bench/queue.py
+	$(BIN)/python bench/pagecheck.py
 
 sizes:
 	@for f in static/js/*.js; do printf '%-32s %6d B raw %6d B gzip -9\n' $$f $$(wc -c <$$f) $$(gzip -9c $$f | wc -c); done
