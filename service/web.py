@@ -10,6 +10,7 @@ from werkzeug.routing import IntegerConverter
 
 from service.accounts import sessions
 from service.extensions import db, login_manager
+from service.i18n import lazy_gettext
 from service.ingest.urls import display_origin, link_on
 from service.models import Editor
 
@@ -52,13 +53,33 @@ COOKIELESS_PATHS = ("/api/", "/healthz", "/p/")
 # Pages anyone may cache besides those: the snippet's files and the public demo article.
 PUBLIC_ENDPOINTS = ("static", "demo.article")
 
+# Error pages in the person's language. werkzeug's own descriptions are English; where a
+# view gave none of its own, ours replaces it.
+ERROR_PAGES = {
+    400: (lazy_gettext("Bad request"),
+          lazy_gettext("The page could not understand what was sent. Go back and try again.")),
+    403: (lazy_gettext("Not allowed"),
+          lazy_gettext("You don't have permission to open this page.")),
+    404: (lazy_gettext("Not found"),
+          lazy_gettext("There is no page at this address. Check the link, or start again "
+                       "from the queue.")),
+    405: (lazy_gettext("Not allowed"),
+          lazy_gettext("This page can't be used that way.")),
+    413: (lazy_gettext("Too large"),
+          lazy_gettext("What was sent is too large.")),
+    429: (lazy_gettext("Too many requests"),
+          lazy_gettext("Too many requests in a short time. Wait a little and try again.")),
+    500: (lazy_gettext("Something went wrong"),
+          lazy_gettext("Something went wrong on our side. Try again in a moment.")),
+}
+
 
 def init_app(app: Flask) -> None:
     # Before any blueprint is registered: routes pick their converter when added.
     app.url_map.converters["int"] = RowIdConverter
     app.session_interface = EditorSessions()
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message = lazy_gettext("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
@@ -117,4 +138,10 @@ def init_app(app: Flask) -> None:
                             "message": exc.description})
             resp.status_code = exc.code or 500
             return resp
-        return render_template("error.html", error=exc), exc.code or 500
+        code = exc.code or 500
+        title, default = ERROR_PAGES.get(code, (exc.name, exc.description))
+        description = exc.description
+        if description == type(exc).description:
+            description = default
+        return render_template("error.html", error=exc, code=code, title=title,
+                               description=description), code

@@ -70,7 +70,7 @@ def test_fifty_reports_on_one_page_make_one_mail_per_recipient(app, client, fact
         for cid in correction_ids(app):
             assert f"http://errata.test/queue/{cid}" in part
         assert f"http://errata.test/queue?site={site.id}" in part.replace("&amp;", "&")
-    assert "[wrod7]" in mail.text and "→ \"wrod7-fixed\"" in mail.text
+    assert "[wrod7]" in mail.text and "→ “wrod7-fixed”" in mail.text
 
     # Nothing new: another round sends nothing.
     run_sender(app)
@@ -134,7 +134,7 @@ def test_daily_digest_at_the_editors_hour(app, client, factory, site, smtp):
     digest = digests[0]
     assert digest.subject == "Errata daily digest: 2 new corrections"
     assert "alpha-fixed" in digest.text and "beta-fixed" in digest.text
-    assert "News Example" in digest.html and "08:00 UTC" in digest.text
+    assert "News Example" in digest.html and "at 08:00 (UTC)" in digest.text
     assert "/unsubscribe/notifications/" in digest.header("List-Unsubscribe")
 
     run_sender(app, now=next_day + timedelta(minutes=30))  # same day: nothing more

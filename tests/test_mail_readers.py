@@ -56,7 +56,7 @@ def test_thank_you_in_the_readers_language_when_fixed(app, client, site, smtp):
     assert mail_en.header("From") == "Errata <errata@news.example>"
     assert mail_en.header("Reply-To") == "desk@news.example"
     assert "It has been fixed." in mail_en.text
-    assert '"collegiums" → "collegia"' in mail_en.text
+    assert '“collegiums” → “collegia”' in mail_en.text
     assert "https://news.example/politics/2014/article" in mail_en.text
     assert "collegia" in mail_en.html and "It has been fixed." in mail_en.html
     unsubscribe = mail_en.header("List-Unsubscribe")
@@ -154,7 +154,7 @@ def test_thank_you_quotes_what_was_published_not_the_readers_guess(app, client, 
     set_status(app, cid, "fixed", EDITOR, applied_fix="prior to")
     run_sender(app)
     [mail] = thanks(smtp, "reader@mail.example")
-    assert '"previous" → "prior to"' in mail.text and '→ "prior"\n' not in mail.text
+    assert "“previous” → “prior to”" in mail.text and "→ “prior”\n" not in mail.text
     assert "“previous” → “prior to”" in mail.html
     assert '<ins style="background:#dcf5e3;color:#135c2b;text-decoration:none;">prior to</ins>' \
         in mail.html

@@ -88,7 +88,8 @@ def test_add_site_then_see_its_page(admin_client, app):
     assert resp.headers["Location"] == f"/sites/{site.id}"
     html = admin_client.get(resp.headers["Location"]).get_data(as_text=True)
     line = (f'&lt;script src=&#34;http://errata.test/static/js/errata.js&#34; '
-            f'data-site=&#34;{site.key}&#34; defer&gt;&lt;/script&gt;')
+            f'data-site=&#34;{site.key}&#34; data-default-lang=&#34;en&#34; '
+            f'defer&gt;&lt;/script&gt;')
     assert f'<pre id="embed-code">{line}</pre>' in html
     assert 'data-copy="#embed-code"' in html
     assert "We have received <strong>0</strong> reports" in html

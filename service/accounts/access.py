@@ -8,6 +8,7 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 
+from service.i18n import _
 from service.models import Correction, Editor, Site, site_editors
 
 
@@ -39,7 +40,7 @@ def admin_required(view):
     @login_required
     def wrapped(*args, **kwargs):
         if not current_user.is_admin:
-            abort(403, "Only an admin can open this page.")
+            abort(403, _("Only an admin can open this page."))
         return view(*args, **kwargs)
 
     return wrapped

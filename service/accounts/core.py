@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from service.accounts import sessions
+from service.i18n import _
 from service.models import ROLES, Editor, Site, utcnow
 
 MIN_PASSWORD = 10
@@ -51,14 +52,16 @@ def normalize_email(email: str) -> str:
     try:
         return validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise AccountError({"email": "is not a valid email address"}) from exc
+        raise AccountError({"email": _("is not a valid email address")}) from exc
 
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccountError({"password": f"must be at least {MIN_PASSWORD} characters"})
+        raise AccountError({"password": _("must be at least %(num)d characters",
+                                           num=MIN_PASSWORD)})
     if len(password) > MAX_PASSWORD:
-        raise AccountError({"password": f"must be at most {MAX_PASSWORD:,} characters"})
+        raise AccountError({"password": _("must be at most %(num)s characters",
+                                           num=f"{MAX_PASSWORD:,}")})
 
 
 def set_password(editor: Editor, password: str) -> None:
@@ -73,10 +76,10 @@ def editor_by_email(session: Session, email: str) -> Editor | None:
 def create_editor(session: Session, email: str, *, role: str = "editor", password: str | None,
                   display_name: str = "", sites: list[Site] | None = None) -> Editor:
     if role not in ROLES:
-        raise AccountError({"role": "must be admin or editor"})
+        raise AccountError({"role": _("must be admin or editor")})
     email = normalize_email(email)
     if editor_by_email(session, email) is not None:
-        raise AccountError({"email": "is already used by another editor"})
+        raise AccountError({"email": _("is already used by another editor")})
     editor = Editor(email=email, role=role, display_name=" ".join(display_name.split())[:120],
                     sites=list(sites or []))
     if password is not None:
@@ -118,12 +121,12 @@ def update_editor(editor: Editor, *, actor: Editor, display_name: str, role: str
     """
     errors: dict[str, str] = {}
     if role not in ROLES:
-        errors["role"] = "must be admin or editor"
+        errors["role"] = _("must be admin or editor")
     # Whole sentences: these are about the person, not the field.
     if editor.id == actor.id and role != "admin":
-        errors["role"] = "You can't take away your own admin role."
+        errors["role"] = _("You can't take away your own admin role.")
     if editor.id == actor.id and not active:
-        errors["active"] = "You can't deactivate yourself."
+        errors["active"] = _("You can't deactivate yourself.")
     if password:
         try:
             check_password_strength(password)
@@ -153,6 +156,6 @@ def change_own_password(editor: Editor, current: str, new: str,
                         keep_session: str | None = None) -> None:
     """Change a password after checking the current one; every other session ends."""
     if not editor.password_hash or not check_password_hash(editor.password_hash, current):
-        raise AccountError({"current": "is not your current password"})
+        raise AccountError({"current": _("is not your current password")})
     set_password(editor, new)
     sessions.end_all(_session_of(editor), editor, keep=keep_session)

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -25,13 +26,13 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from service.accounts.core import MAX_EMAIL, MAX_PASSWORD, MIN_PASSWORD
-from service.i18n import lazy_gettext
+from service.i18n import lazy_gettext as _l
 
-ROLE_CHOICES = [SelectChoice("editor", "Editor: sees the queue of their sites"),
-                SelectChoice("admin", "Admin: sees every site, manages sites and people")]
-NOTIFY_CHOICES = [SelectChoice("immediate", "Soon after new reports arrive (batched)"),
-                  SelectChoice("digest", "Once a day, a digest"),
-                  SelectChoice("off", "Never (I check the queue myself)")]
+ROLE_CHOICES = [SelectChoice("editor", _l("Editor: sees the queue of their sites")),
+                SelectChoice("admin", _l("Admin: sees every site, manages sites and people"))]
+NOTIFY_CHOICES = [SelectChoice("immediate", _l("Soon after new reports arrive (batched)")),
+                  SelectChoice("digest", _l("Once a day, a digest")),
+                  SelectChoice("off", _l("Never (I check the queue myself)"))]
 
 
 class AtMost:
@@ -52,13 +53,13 @@ class AtMost:
 
 
 def email_limit() -> AtMost:
-    return AtMost(MAX_EMAIL, lazy_gettext("An email address has at most %(num)s characters.",
-                                          num=MAX_EMAIL))
+    return AtMost(MAX_EMAIL, _l("An email address has at most %(num)s characters.",
+                                num=MAX_EMAIL))
 
 
 def password_limit() -> AtMost:
-    return AtMost(MAX_PASSWORD, lazy_gettext("A password has at most %(num)s characters.",
-                                             num=MAX_PASSWORD))
+    return AtMost(MAX_PASSWORD, _l("A password has at most %(num)s characters.",
+                                   num=MAX_PASSWORD))
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -69,51 +70,61 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[email_limit(),
-                                            DataRequired("Enter your email address.")])
-    password = PasswordField("Password", validators=[password_limit(),
-                                                     DataRequired("Enter your password.")])
+    email = EmailField(_l("Email"), validators=[email_limit(),
+                                                DataRequired(_l("Enter your email address."))])
+    password = PasswordField(_l("Password"), validators=[
+        password_limit(), DataRequired(_l("Enter your password."))])
+    # The zone the browser reports (static/app/app.js fills it in); kept at the first login.
+    timezone = HiddenField()
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[
-        password_limit(), DataRequired("Enter your current password.")])
-    new = PasswordField("New password", validators=[
+    current = PasswordField(_l("Current password"), validators=[
+        password_limit(), DataRequired(_l("Enter your current password."))])
+    new = PasswordField(_l("New password"), validators=[
         password_limit(),
-        DataRequired("Enter a new password."),
+        DataRequired(_l("Enter a new password.")),
         Length(min=MIN_PASSWORD,
-               message=f"The new password must be at least {MIN_PASSWORD} characters."),
+               message=_l("The new password must be at least %(num)d characters.",
+                          num=MIN_PASSWORD)),
     ])
-    confirm = PasswordField("New password again", validators=[
+    confirm = PasswordField(_l("New password again"), validators=[
         password_limit(),
-        DataRequired("Type the new password again."),
-        EqualTo("new", message="The two new passwords are not the same."),
+        DataRequired(_l("Type the new password again.")),
+        EqualTo("new", message=_l("The two new passwords are not the same.")),
     ])
 
 
 class SettingsForm(FlaskForm):
-    display_name = StringField("Your name", validators=[Length(max=120)])
-    notify_mode = RadioField("Mail me about new reports", choices=NOTIFY_CHOICES,
-                             validators=[InputRequired("Choose when to get mail.")])
-    digest_hour = IntegerField("Digest hour (UTC, 0–23)", default=8, validators=[
-        InputRequired("Give an hour from 0 to 23."),
-        NumberRange(0, 23, "Give an hour from 0 to 23."),
+    display_name = StringField(_l("Your name"), validators=[Length(max=120)])
+    # Choices are set by the view (the languages with a catalog, the IANA zones). A post
+    # without these fields keeps what the person has.
+    language = SelectField(_l("Language"), choices=[],
+                           validators=[DataRequired(_l("Choose a language."))])
+    timezone = SelectField(_l("Time zone"), choices=[],
+                           validators=[DataRequired(_l("Choose a time zone."))])
+    notify_mode = RadioField(_l("Mail me about new reports"), choices=NOTIFY_CHOICES,
+                             validators=[InputRequired(_l("Choose when to get mail."))])
+    digest_hour = IntegerField(_l("Digest hour (0–23, in your time zone)"), default=8,
+                               validators=[
+        InputRequired(_l("Give an hour from 0 to 23.")),
+        NumberRange(0, 23, _l("Give an hour from 0 to 23.")),
     ])
 
 
 class EditorForm(FlaskForm):
     """Edit an editor (admins only). A password given here replaces theirs."""
 
-    display_name = StringField("Name", validators=[Length(max=120)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default="editor")
-    sites = MultiCheckboxField("Sites this editor sees", coerce=int, choices=[])
-    active = BooleanField("Active (can log in)", default=True)
-    password = PasswordField("New password", validators=[password_limit()])
+    display_name = StringField(_l("Name"), validators=[Length(max=120)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="editor")
+    sites = MultiCheckboxField(_l("Sites this editor sees"), coerce=int, choices=[])
+    active = BooleanField(_l("Active (can log in)"), default=True)
+    password = PasswordField(_l("New password"), validators=[password_limit()])
 
 
 class EditorAddForm(EditorForm):
     """Add an editor. Until invitations by mail exist, the admin sets the first password."""
 
-    email = EmailField("Email", validators=[email_limit(),
-                                            DataRequired("Enter an email address.")])
-    password = PasswordField("Initial password", validators=[password_limit()])
+    email = EmailField(_l("Email"), validators=[email_limit(),
+                                                DataRequired(_l("Enter an email address."))])
+    password = PasswordField(_l("Initial password"), validators=[password_limit()])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from flask import (
@@ -19,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import refresh
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
@@ -46,7 +48,16 @@ from service.accounts.forms import (
     SettingsForm,
 )
 from service.extensions import db, limiter
-from service.i18n import _
+from service.i18n import (
+    _,
+    current_language,
+    field_error,
+    first_defaults,
+    languages,
+    lazy_gettext,
+    ngettext,
+    time_zones,
+)
 from service.models import Editor, Site
 
 bp = Blueprint("accounts", __name__)
@@ -55,7 +66,7 @@ bp = Blueprint("accounts", __name__)
 # app config wins, then the environment. Only failures count.
 LOGIN_LIMITS = {"ERRATA_LOGIN_LIMIT_IP": "30/15 minutes",
                 "ERRATA_LOGIN_LIMIT_ACCOUNT": "5/15 minutes"}
-WRONG_LOGIN = "That email and password don't match an active account."
+WRONG_LOGIN = lazy_gettext("That email and password don't match an active account.")
 
 
 # -- shared page helpers -----------------------------------------------------------------------
@@ -99,8 +110,8 @@ def _page_helpers() -> dict:
 
 @bp.app_errorhandler(CSRFError)
 def _csrf_error(exc: CSRFError):
-    exc.description = ("This form has expired or did not come from an Errata page. "
-                       "Go back, reload the page and try again.")
+    exc.description = _("This form has expired or did not come from an Errata page. "
+                        "Go back, reload the page and try again.")
     return render_template("error.html", error=exc), 400
 
 
@@ -160,6 +171,7 @@ def login():
             g.login_failed = True
             error = WRONG_LOGIN
         else:
+            first_defaults(editor, form.timezone.data)
             sessions.sign_in(db.session, editor)  # a fresh session: nothing carried over
             db.session.commit()
             return redirect(target or home_url())
@@ -176,9 +188,11 @@ def _too_many(exc: TooManyRequests):
     form = LoginForm()
     form.password.data = ""
     minutes = max(1, round(wait / 60))
-    error = ("Too many failed logins for this account or from this network. "
-             f"Wait {minutes} minute{'s' if minutes != 1 else ''} and try again, "
-             "or ask an admin to set a new password.")
+    error = ngettext("Too many failed logins for this account or from this network. Wait "
+                     "%(num)d minute and try again, or ask an admin to set a new password.",
+                     "Too many failed logins for this account or from this network. Wait "
+                     "%(num)d minutes and try again, or ask an admin to set a new password.",
+                     minutes)
     resp = make_response(render_template("accounts/login.html", form=form, error=error,
                                          next=safe_next(request.values.get("next"))), 429)
     resp.headers["Retry-After"] = str(wait)
@@ -196,7 +210,7 @@ def logout():
     """End this browser's session only; the person's other devices stay signed in."""
     sessions.sign_out(db.session)
     db.session.commit()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("accounts.login"))
 
 
@@ -213,12 +227,12 @@ def password():
                                 keep_session=sessions.current_token())
         except AccountError as exc:
             if "current" in exc.fields:
-                form.current.errors.append("That is not your current password.")
+                form.current.errors.append(_("That is not your current password."))
             else:
                 _field_errors(form, {"new": exc.fields.get("password", str(exc))})
         else:
             db.session.commit()
-            flash("Your password is changed. Other sessions have been logged out.", "success")
+            flash(_("Your password is changed. Other sessions have been logged out."), "success")
             return redirect(url_for("accounts.settings"))
     return render_template("accounts/password.html", form=form)
 
@@ -227,13 +241,24 @@ def password():
 @login_required
 def settings():
     editor: Editor = current_user._get_current_object()
-    form = SettingsForm(obj=editor)
+    # Language and zone show what the pages use now, even before the person chose them.
+    current = SimpleNamespace(
+        display_name=editor.display_name, notify_mode=editor.notify_mode,
+        digest_hour=editor.digest_hour, language=editor.language or current_language(),
+        timezone=editor.timezone or current_app.config["ERRATA_DEFAULT_TIMEZONE"])
+    form = SettingsForm(obj=current)
+    form.language.choices = [SelectChoice(code, name) for code, name in languages()]
+    form.timezone.choices = [SelectChoice(name, name.replace("_", " "))
+                             for name in time_zones(current.timezone)]
     if form.validate_on_submit():
         editor.display_name = clean_name(form.display_name.data or "")
         editor.notify_mode = form.notify_mode.data
         editor.digest_hour = form.digest_hour.data
+        editor.language = form.language.data
+        editor.timezone = form.timezone.data
         db.session.commit()
-        flash("Your settings are saved.", "success")
+        refresh()  # the flash below is already in the newly chosen language
+        flash(_("Your settings are saved."), "success")
         return redirect(url_for("accounts.settings"))
     return render_template("accounts/settings.html", form=form, editor=editor,
                            signed_in=sessions.listing(db.session, editor,
@@ -297,7 +322,8 @@ def person_new():
         # Inviting by mail (a one-time link, no password chosen by the admin) is the mail
         # feature's page, mail.invite_new; this page is for when mail is not set up.
         if not form.password.data:
-            form.password.errors.append("Set an initial password (tell it to them in person).")
+            form.password.errors.append(
+                _("Set an initial password (tell it to them in person)."))
         else:
             try:
                 editor = create_editor(
@@ -316,7 +342,7 @@ def person_new():
                                            no_sites=True)
                 editor.active = bool(form.active.data)
                 db.session.commit()
-                flash(f"{editor.email} can now log in.", "success")
+                flash(_("%(email)s can now log in.", email=editor.email), "success")
                 return redirect(url_for("accounts.people"))
     return render_template("accounts/person_form.html", form=form, editor=None)
 
@@ -326,7 +352,7 @@ def person_new():
 def person_edit(editor_id: int):
     editor = db.session.get(Editor, editor_id)
     if editor is None:
-        abort(404, "There is no such editor.")
+        abort(404, _("There is no such editor."))
     is_self = editor.id == current_user.id
     form = EditorForm(display_name=editor.display_name, role=editor.role, active=editor.active,
                       sites=[s.id for s in editor.sites])
@@ -343,7 +369,7 @@ def person_edit(editor_id: int):
             _field_errors(form, exc.fields)
         else:
             db.session.commit()
-            flash(f"{editor.email} is updated.", "success")
+            flash(_("%(email)s is updated.", email=editor.email), "success")
             return redirect(url_for("accounts.people"))
     return render_template("accounts/person_form.html", form=form, editor=editor,
                            is_self=is_self)
@@ -354,8 +380,7 @@ def _field_errors(form, fields: dict[str, str]) -> None:
     for name, message in fields.items():
         field = getattr(form, name, None)
         if field is None:
-            flash(f"{name.replace('_', ' ').capitalize()} {message}.", "error")
+            flash(field_error(name.replace("_", " ").capitalize(), message), "error")
             continue
-        label = field.label.text.split(" (")[0]
-        sentence = message if message[:1].isupper() else f"{label} {message}."
-        field.errors = [*field.errors, sentence]
+        label = str(field.label.text).split(" (")[0]
+        field.errors = [*field.errors, field_error(label, message)]

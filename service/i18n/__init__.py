@@ -34,11 +34,10 @@ from flask_babel import (
     format_timedelta,
     get_locale,
     gettext,
-    lazy_gettext,
-    lazy_ngettext,
     ngettext,
     refresh,
 )
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -47,6 +46,23 @@ from service.models import utcnow
 
 # For Python code; Jinja gets ``_``, ``gettext`` and ``ngettext`` from Flask-Babel itself.
 _ = gettext
+
+
+class _LazyText(LazyString):
+    """Flask-Babel's lazy string, escaped like any other text when a template prints it
+    (Flask-Babel's own passes itself off as safe markup)."""
+
+    def __html__(self) -> Markup:
+        return escape(str(self))
+
+
+def lazy_gettext(string: str, **variables) -> _LazyText:
+    """:func:`gettext` when the text is used, not when it is defined (labels, constants)."""
+    return _LazyText(gettext, string, **variables)
+
+
+def lazy_ngettext(singular: str, plural: str, num: int, **variables) -> _LazyText:
+    return _LazyText(ngettext, singular, plural, num, **variables)
 __all__ = ["_", "gettext", "lazy_gettext", "lazy_ngettext", "ngettext", "speaking", "when",
            "ago", "languages", "time_zones", "valid_time_zone", "best_language"]
 
@@ -114,6 +130,17 @@ def language_name(code: str | None) -> str:
         return Locale.parse(code.replace("-", "_")).get_display_name(current_language()) or code
     except (UnknownLocaleError, ValueError):
         return code
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """``(code, label)`` for a select of languages: "Russian (Русский)" on an English page,
+    «Русский» on a Russian one."""
+    out = []
+    for code, own in languages():
+        here = language_name(code)
+        here = here[:1].upper() + here[1:]
+        out.append((code, own if here == own else f"{here} ({own})"))
+    return out
 
 
 def language_codes() -> tuple[str, ...]:
@@ -205,15 +232,37 @@ def speaking_to(person) -> Iterator[None]:
         yield
 
 
+def field_error(label: str, problem: str) -> str:
+    """An error under a form field from a plain function's fragment: "Name is required." in
+    English, «Название: обязательное поле.» in Russian. A whole sentence stays as it is."""
+    problem = str(problem)
+    if problem[:1].isupper():
+        return problem
+    return gettext("%(field)s %(problem)s.", field=label, problem=problem)
+
+
 # -- time zones ------------------------------------------------------------------------------
 
 def valid_time_zone(name: str | None) -> bool:
     return bool(name) and name in pytz.all_timezones_set
 
 
-def time_zones() -> list[str]:
-    """The zones offered in Settings: the IANA list people recognise (Europe/Moscow…)."""
-    return list(pytz.common_timezones)
+def time_zones(keep: str | None = None) -> list[str]:
+    """The zones offered in Settings: the IANA list people recognise (Europe/Moscow…), plus
+    ``keep`` when it is a valid zone outside that list (a browser may report one)."""
+    zones = list(pytz.common_timezones)
+    if keep and keep not in pytz.common_timezones_set and valid_time_zone(keep):
+        zones.append(keep)
+    return zones
+
+
+def first_defaults(person, reported_zone: str | None) -> None:
+    """At a person's first login: their language from the browser's Accept-Language and their
+    zone as the browser reported it. Later logins change nothing; Settings does."""
+    if not person.language:
+        person.language = best_language() or current_language()
+    if not person.timezone and valid_time_zone(reported_zone):
+        person.timezone = reported_zone
 
 
 # -- formatting ------------------------------------------------------------------------------

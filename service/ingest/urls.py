@@ -22,7 +22,12 @@ SCHEMES = ("http:", "https:")
 
 
 class BadURL(ValueError):
-    pass
+    """Its message is an English fragment ("must be an http or https address"): the API's
+    ``fields`` show it as it is; the site form translates it (marked with ``N_``)."""
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for "extract, translate later"
+    return message
 
 
 def parse(url: str) -> URL:
@@ -30,11 +35,11 @@ def parse(url: str) -> URL:
     try:
         parsed = URL(url)
     except ValueError as exc:
-        raise BadURL("is not a valid address") from exc
+        raise BadURL(N_("is not a valid address")) from exc
     if parsed.protocol not in SCHEMES:
-        raise BadURL("must be an http or https address")
+        raise BadURL(N_("must be an http or https address"))
     if not parsed.hostname:
-        raise BadURL("has no host")
+        raise BadURL(N_("has no host"))
     return parsed
 
 
@@ -76,12 +81,12 @@ def normalize_origin(value: str) -> str:
     send in ``Origin`` (``https://xn--e1afmkfd.xn--p1ai``)."""
     value = value.strip()
     if "://" not in value:
-        raise BadURL("must start with http:// or https://")
+        raise BadURL(N_("must start with http:// or https://"))
     parsed = parse(value)
     if parsed.pathname not in ("", "/") or parsed.search or parsed.hash:
-        raise BadURL("must be only scheme, host and port, without a path")
+        raise BadURL(N_("must be only scheme, host and port, without a path"))
     if parsed.username or parsed.password:
-        raise BadURL("must not hold a user name or password")
+        raise BadURL(N_("must not hold a user name or password"))
     return parsed.origin
 
 

@@ -18,7 +18,9 @@ RESET_PAUSE = timedelta(minutes=5)
 def queue_invitation(session: Session, editor: Editor, inviter: Editor | None = None) -> None:
     """Mail ``editor`` a link to choose their password. The caller commits."""
     url = link("mail.accept_invite", token=account_token(editor, "invite"))
+    # A new editor has no language yet: the mail speaks the inviting admin's page language.
     enqueue(session, render("invite", editor.email, reply_to=inviter.email if inviter else None,
+                            language=editor.language, timezone=editor.timezone,
                             editor=editor, inviter=inviter, link=url,
                             days=INVITE_MAX_AGE // 86400))
 
@@ -47,5 +49,6 @@ def queue_password_reset(session: Session, email: str) -> bool:
         return False  # one link per few minutes: the form can't flood an inbox
     url = link("mail.reset_password", token=account_token(editor, "reset"))
     enqueue(session, render("password_reset", editor.email, editor=editor, link=url,
+                            language=editor.language, timezone=editor.timezone,
                             hours=RESET_MAX_AGE // 3600))
     return True

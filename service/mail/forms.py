@@ -13,30 +13,32 @@ from service.accounts.forms import (
     email_limit,
     password_limit,
 )
+from service.i18n import lazy_gettext as _l
 
 
 class SetPasswordForm(FlaskForm):
-    password = PasswordField("New password", validators=[
+    password = PasswordField(_l("New password"), validators=[
         password_limit(),
-        DataRequired("Choose a password."),
+        DataRequired(_l("Choose a password.")),
         Length(min=MIN_PASSWORD,
-               message=f"The password must be at least {MIN_PASSWORD} characters."),
+               message=_l("The password must be at least %(num)d characters.",
+                          num=MIN_PASSWORD)),
     ])
-    confirm = PasswordField("New password again", validators=[
+    confirm = PasswordField(_l("New password again"), validators=[
         password_limit(),
-        DataRequired("Type the password again."),
-        EqualTo("password", message="The two passwords are not the same."),
+        DataRequired(_l("Type the password again.")),
+        EqualTo("password", message=_l("The two passwords are not the same.")),
     ])
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField("Your email", validators=[email_limit(),
-                                                 DataRequired("Enter your email address.")])
+    email = EmailField(_l("Your email"), validators=[
+        email_limit(), DataRequired(_l("Enter your email address."))])
 
 
 class InviteForm(FlaskForm):
-    email = EmailField("Email", validators=[email_limit(),
-                                            DataRequired("Enter an email address.")])
-    display_name = StringField("Name", validators=[Length(max=120)])
-    role = SelectField("Role", choices=ROLE_CHOICES, default="editor")
-    sites = MultiCheckboxField("Sites this editor sees", coerce=int, choices=[])
+    email = EmailField(_l("Email"), validators=[email_limit(),
+                                                DataRequired(_l("Enter an email address."))])
+    display_name = StringField(_l("Name"), validators=[Length(max=120)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="editor")
+    sites = MultiCheckboxField(_l("Sites this editor sees"), coerce=int, choices=[])

@@ -14,6 +14,7 @@ from datetime import datetime
 from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
+from service.i18n import speaking
 from service.models import OutboxMail, utcnow
 
 
@@ -50,12 +51,16 @@ def one_line(text: str, limit: int = 300) -> str:
 
 
 def render(name: str, recipient: str, *, reply_to: str | None = None,
-           unsubscribe_url: str | None = None, **context) -> MailMessage:
-    """Render ``templates/mail/<name>/`` for ``recipient`` into a :class:`MailMessage`."""
+           unsubscribe_url: str | None = None, language: str | None = None,
+           timezone: str | None = None, **context) -> MailMessage:
+    """Render ``templates/mail/<name>/`` for ``recipient`` into a :class:`MailMessage`, in
+    the recipient's ``language`` and ``timezone`` (when not given: the current page's, or
+    the service's defaults outside a request)."""
     context.update(recipient=recipient, base_url=base_url(), unsubscribe_url=unsubscribe_url)
-    subject = one_line(render_template(f"mail/{name}/subject.txt", **context))
-    text = render_template(f"mail/{name}/body.txt", **context).strip() + "\n"
-    html = render_template(f"mail/{name}/body.html", subject=subject, **context)
+    with speaking(language, timezone):
+        subject = one_line(render_template(f"mail/{name}/subject.txt", **context))
+        text = render_template(f"mail/{name}/body.txt", **context).strip() + "\n"
+        html = render_template(f"mail/{name}/body.html", subject=subject, **context)
     headers: dict[str, str] = {}
     if reply_to:
         headers["Reply-To"] = one_line(reply_to, 254)

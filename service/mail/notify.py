@@ -7,17 +7,21 @@ correction is announced exactly once even if the sender dies or two senders run.
 (fifty readers on one popular article) is mailed once it has settled for a minute, and
 never later than the window.
 
-``collect_digests`` writes the daily digest for editors who chose it, at their hour (UTC).
+``collect_digests`` writes the daily digest for editors who chose it, at their hour in their
+own time zone. Every mail speaks its recipient's language: an editor's own, else the site's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytz
+from flask import current_app
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
+from service.i18n import _, valid_time_zone
 from service.mail.messages import absolute, enqueue, link, render
 from service.mail.settings import setting
 from service.mail.tokens import notify_stop_token
@@ -51,13 +55,14 @@ def stop_notifications(session: Session, email: str, site_id: int | None) -> lis
     editor = session.scalar(select(Editor).where(func.lower(Editor.email) == address))
     if editor is not None and editor.notify_mode != "off":
         editor.notify_mode = "off"
-        done.append("Your Errata settings now say: never mail me about new reports.")
+        done.append(_("Your Errata settings now say: never mail me about new reports."))
     sites = ([session.get(Site, site_id)] if site_id is not None
              else list(session.scalars(select(Site))))
     for site in sites:
         if site is not None and address in [a.strip().lower() for a in site.notify_emails]:
             site.notify_emails = [a for a in site.notify_emails if a.strip().lower() != address]
-            done.append(f"The address is no longer on {site.name}'s notification list.")
+            done.append(_("The address is no longer on the notification list of %(site)s.",
+                          site=site.name))
     return done
 
 
@@ -162,8 +167,14 @@ def collect_new(session: Session, now: datetime) -> int:
             if any(c is not None and now - c.last_sent_at < window for c in cursors):
                 continue  # someone here was mailed within the window: hold the batch
             section = _section(session, site, [row.id for row in news])
+            editors = {e.email.lower(): e for e in session.scalars(
+                select(Editor).where(func.lower(Editor.email).in_(recipients)))}
             for recipient in recipients:
+                editor = editors.get(recipient)
                 message = render("new_corrections", recipient, site=site, section=section,
+                                 language=(editor.language if editor else "")
+                                 or site.default_lang,
+                                 timezone=editor.timezone if editor else None,
                                  count=len(news), correction_url=correction_url,
                                  unsubscribe_url=stop_url(recipient, site_id),
                                  settings_url=absolute("/account/settings"))
@@ -176,10 +187,18 @@ def collect_new(session: Session, now: datetime) -> int:
     return written
 
 
-def last_digest_time(now: datetime, hour: int) -> datetime:
-    """The most recent moment at ``hour``:00 UTC that is not after ``now``."""
-    moment = now.replace(hour=max(0, min(23, hour)), minute=0, second=0, microsecond=0)
-    return moment if moment <= now else moment - timedelta(days=1)
+def last_digest_time(now: datetime, hour: int, zone: str | None = None) -> datetime:
+    """The most recent moment at ``hour``:00 in ``zone`` (UTC when unset) not after ``now``,
+    in UTC. On a day whose clock skips that hour (daylight saving), the first moment after."""
+    tz = pytz.timezone(zone) if zone and valid_time_zone(zone) else pytz.utc
+    day = now.astimezone(tz).date()
+    for back in (0, 1, 2):
+        local = datetime.combine(day - timedelta(days=back), datetime.min.time())
+        moment = tz.normalize(tz.localize(local.replace(hour=max(0, min(23, hour)))))
+        moment = moment.astimezone(UTC)
+        if moment <= now:
+            return moment
+    return moment  # unreachable: two days back is always in the past
 
 
 def collect_digests(session: Session, now: datetime) -> int:
@@ -196,7 +215,7 @@ def collect_digests(session: Session, now: datetime) -> int:
         .order_by(Editor.id))
     written = 0
     for editor in editors:
-        boundary = last_digest_time(now, editor.digest_hour)
+        boundary = last_digest_time(now, editor.digest_hour, editor.timezone)
         recipient = editor.email.lower()
         sections: list[SiteSection] = []
         for site in editor.sites:
@@ -217,6 +236,10 @@ def collect_digests(session: Session, now: datetime) -> int:
                 sections.append(_section(session, site, ids))
         if sections:
             message = render("digest", recipient, editor=editor, sections=sections,
+                             language=editor.language, timezone=editor.timezone,
+                             digest_time=f"{editor.digest_hour:02d}:00",
+                             digest_zone=editor.timezone
+                             or current_app.config["ERRATA_DEFAULT_TIMEZONE"],
                              count=sum(len(s.items) + s.more for s in sections),
                              correction_url=correction_url,
                              unsubscribe_url=stop_url(recipient, None),

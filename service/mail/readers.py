@@ -12,21 +12,24 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from service.i18n import normalise_language
 from service.mail.messages import enqueue, link, render
 from service.mail.settings import setting
 from service.mail.tokens import unsubscribe_token
 from service.models import Correction, OutboxMail, Report, utcnow
 
-READER_TEMPLATES = ("reader_thanks_en", "reader_thanks_ru")
+# "reader_thanks" speaks the reader's language; the other two names are rows an older
+# release may have left in the outbox.
+READER_TEMPLATES = ("reader_thanks", "reader_thanks_en", "reader_thanks_ru")
 # Outbox bookkeeping: which correction a thank-you is for. Never sent (sender.build drops
 # every X-Errata-* key).
 CORRECTION_KEY = "X-Errata-Correction"
 
 
 def reader_lang(report: Report, default: str = "en") -> str:
-    """``ru`` or ``en``: the language of the page the report came from."""
-    lang = (report.lang or default or "en").lower()
-    return "ru" if lang.startswith("ru") else "en"
+    """One of our languages: the page's the report came from, else the site's default,
+    else English."""
+    return normalise_language(report.lang) or normalise_language(default) or "en"
 
 
 def unsubscribe_url(email: str) -> str:
@@ -52,11 +55,11 @@ def queue_thanks(session: Session, correction: Correction) -> int:
         first = reports[0]
         lang = reader_lang(first, site.default_lang)
         message = render(
-            f"reader_thanks_{lang}", address, reply_to=reply_to,
+            "reader_thanks", address, reply_to=reply_to, language=lang,
             unsubscribe_url=unsubscribe_url(address),
             site=site, correction=correction, report=first,
             # What the editor says was published; never the reader's guess.
-            fix=correction.applied_fix, html_lang=lang,
+            fix=correction.applied_fix,
         )
         message = replace(message, headers={**message.headers,
                                             CORRECTION_KEY: str(correction.id)})

@@ -15,6 +15,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from service.i18n import _
 from service.models import Editor
 
 INVITE_MAX_AGE = 7 * 24 * 3600  # an invitation may wait over a holiday
@@ -77,13 +78,13 @@ def read_account_token(session: Session, token: str, purpose: str) -> Editor:
     try:
         data = serializer.loads(token, max_age=MAX_AGES[purpose])
     except SignatureExpired as exc:
-        raise TokenProblem("This link has expired.") from exc
+        raise TokenProblem(_("This link has expired.")) from exc
     except BadSignature as exc:
-        raise TokenProblem("This link is not valid; it may have been cut off.") from exc
+        raise TokenProblem(_("This link is not valid; it may have been cut off.")) from exc
     editor = session.get(Editor, data.get("id")) if isinstance(data, dict) else None
     if editor is None or not editor.active:
-        raise TokenProblem("This link is no longer valid.")
+        raise TokenProblem(_("This link is no longer valid."))
     if not hmac.compare_digest(str(data.get("pw", "")),
                                _fingerprint(editor.password_hash or "")):
-        raise TokenProblem("This link has already been used.")
+        raise TokenProblem(_("This link has already been used."))
     return editor

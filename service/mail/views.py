@@ -13,6 +13,7 @@ from service.accounts import sessions
 from service.accounts.access import admin_required
 from service.accounts.core import AccountError, set_password
 from service.extensions import csrf, db, limiter
+from service.i18n import _, fall_back_to, field_error, lazy_gettext, ngettext
 from service.mail import notify, readers, sender
 from service.mail.accounts import invite_editor, queue_invitation, queue_password_reset
 from service.mail.forms import InviteForm, ResetRequestForm, SetPasswordForm
@@ -26,8 +27,8 @@ from service.models import Editor, OutboxMail, Site, utcnow
 
 bp = Blueprint("mail", __name__)
 
-RESET_SENT = ("If an Errata account uses that address, a link to choose a new password is on "
-              "its way. It works once, for two hours.")
+RESET_SENT = lazy_gettext("If an Errata account uses that address, a link to choose a new "
+                          "password is on its way. It works once, for two hours.")
 
 
 def _home() -> str:
@@ -46,8 +47,8 @@ def mask(address: str) -> str:
 
 def _broken_unsubscribe_link():
     return render_template("mail_pages/link_problem.html",
-                           problem="This unsubscribe link is not valid; it may have been "
-                                   "cut off. Copy the whole link from the mail."), 400
+                           problem=_("This unsubscribe link is not valid; it may have been "
+                                     "cut off. Copy the whole link from the mail.")), 400
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
@@ -72,6 +73,8 @@ def stop_notifications(token: str):
         return _broken_unsubscribe_link()
     address, site_id = decoded
     site = db.session.get(Site, site_id) if site_id is not None else None
+    if site is not None:
+        fall_back_to(site.default_lang)
     if request.method == "POST":
         done = notify.stop_notifications(db.session, address, site_id)
         db.session.commit()
@@ -94,7 +97,8 @@ def _set_password_page(token: str, purpose: str):
         try:
             set_password(editor, form.password.data or "")
         except AccountError as exc:
-            form.password.errors = [*form.password.errors, exc.fields.get("password", str(exc))]
+            form.password.errors = [*form.password.errors, field_error(
+                str(form.password.label.text), exc.fields.get("password", str(exc)))]
         else:
             # Whoever was signed in here, it is this editor now; after a reset, every other
             # session of theirs ends (a reset is what someone does who fears a stolen one).
@@ -102,8 +106,8 @@ def _set_password_page(token: str, purpose: str):
                 sessions.end_all(db.session, editor)
             sessions.sign_in(db.session, editor)
             db.session.commit()
-            flash("Your password is set. Welcome to Errata." if purpose == "invite"
-                  else "Your new password is set; other sessions are logged out.", "success")
+            flash(_("Your password is set. Welcome to Errata.") if purpose == "invite"
+                  else _("Your new password is set; other sessions are logged out."), "success")
             return redirect(_home())
     return render_template("mail_pages/set_password.html", form=form, editor=editor,
                            purpose=purpose), _form_status(form)
@@ -155,17 +159,17 @@ def invite_new():
             for name, message in exc.fields.items():
                 field = getattr(form, name, None)
                 if field is not None:
-                    field.errors = [*field.errors, f"{field.label.text} {message}."]
+                    field.errors = [*field.errors, field_error(str(field.label.text), message)]
                 else:
-                    flash(f"{name.capitalize()} {message}.", "error")
+                    flash(field_error(name.capitalize(), message), "error")
         else:
             if not editor.is_admin and not sites and not request.form.get("no_sites_ok"):
                 # All is valid, but an editor with no sites sees an empty queue: ask first.
                 db.session.rollback()
                 return render_template("mail_pages/invite.html", form=form, no_sites=True)
             db.session.commit()
-            flash(f"Invitation sent to {editor.email}. The link works once, for 7 days.",
-                  "success")
+            flash(_("Invitation sent to %(email)s. The link works once, for 7 days.",
+                    email=editor.email), "success")
             return redirect(url_for("accounts.people"))
     return render_template("mail_pages/invite.html", form=form), _form_status(form)
 
@@ -175,16 +179,16 @@ def invite_new():
 def invite_again(editor_id: int):
     editor = db.session.get(Editor, editor_id)
     if editor is None:
-        abort(404, "There is no such editor.")
+        abort(404, _("There is no such editor."))
     if editor.password_hash:
-        flash(f"{editor.email} has already chosen a password; they can use "
-              "“Forgot password?” on the login page.", "info")
+        flash(_("%(email)s has already chosen a password; they can use “Forgot your "
+                "password?” on the login page.", email=editor.email), "info")
     elif not editor.active:
-        flash(f"{editor.email} is deactivated; activate them first.", "error")
+        flash(_("%(email)s is deactivated; activate them first.", email=editor.email), "error")
     else:
         queue_invitation(db.session, editor, current_user._get_current_object())
         db.session.commit()
-        flash(f"A new invitation is on its way to {editor.email}.", "success")
+        flash(_("A new invitation is on its way to %(email)s.", email=editor.email), "success")
     return redirect(url_for("accounts.people"))
 
 
@@ -207,9 +211,10 @@ def outbox():
 def outbox_retry(mail_id: int):
     if sender.retry(db.session, mail_id):
         db.session.commit()
-        flash(f"Mail #{mail_id} will be sent again in the next round of the sender.", "success")
+        flash(_("Mail #%(id)s will be sent again in the next round of the sender.", id=mail_id),
+              "success")
     else:
-        flash(f"Mail #{mail_id} is no longer waiting or failed.", "info")
+        flash(_("Mail #%(id)s is no longer waiting or failed.", id=mail_id), "info")
     return redirect(url_for("mail.outbox"))
 
 
@@ -220,5 +225,7 @@ def outbox_retry_failed():
     for mail_id in ids:
         sender.retry(db.session, mail_id)
     db.session.commit()
-    flash(f"{len(ids)} failed mail will be sent again in the next round of the sender.", "success")
+    flash(ngettext("%(num)d failed mail will be sent again in the next round of the sender.",
+                   "%(num)d failed mails will be sent again in the next round of the sender.",
+                   len(ids)), "success")
     return redirect(url_for("mail.outbox"))

@@ -49,7 +49,7 @@ class ActionError(ValueError):
 def _note(note: str) -> str:
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise ActionError(f"The note is too long (at most {MAX_NOTE} characters).")
+        raise ActionError(_("The note is too long (at most %(num)d characters).", num=MAX_NOTE))
     return note
 
 
@@ -81,7 +81,8 @@ def change_status(
     an API token's name) in the history.
     """
     if action not in STATUS_ACTIONS:
-        raise ActionError(f"“{action}” is not something that can be done to a correction.")
+        raise ActionError(_("“%(action)s” is not something that can be done to a correction.",
+                            action=action))
     note = _note(note)
     applied_fix = _applied_fix(correction, applied_fix) if action == "fixed" else None
     old = correction.status
@@ -123,7 +124,7 @@ def assign(
     """Give the correction to ``assignee`` (None: nobody). A new one becomes "in progress"."""
     if assignee is not None and not (assignee.active and can_see_site(assignee,
                                                                       correction.site_id)):
-        raise ActionError(f"{assignee.label} can't see this site's corrections.")
+        raise ActionError(_("%(name)s can't see this site's corrections.", name=assignee.label))
     new_id = assignee.id if assignee else None
     if correction.assignee_id == new_id:
         return None
@@ -147,7 +148,7 @@ def add_note(session: Session, correction: Correction, editor: Editor, note: str
     """A private note for other editors; never shown to readers."""
     note = _note(note)
     if not note:
-        raise ActionError("Write something in the note first.")
+        raise ActionError(_("Write something in the note first."))
     event = Event(correction_id=correction.id, editor_id=editor.id, action="note", note=note)
     session.add(event)
     session.flush()
@@ -167,10 +168,10 @@ def bulk(
     Ids the editor can't see are ignored, the same as ids that don't exist.
     """
     if action not in BULK_ACTIONS:
-        raise ActionError(f"“{action}” is not a bulk action.")
+        raise ActionError(_("“%(action)s” is not a bulk action.", action=action))
     wanted = sorted({int(i) for i in ids})
     if not wanted:
-        raise ActionError("Select at least one correction first.")
+        raise ActionError(_("Select at least one correction first."))
     stmt = restrict(select(Correction).where(Correction.id.in_(wanted)), editor)
     changed = 0
     for correction in session.scalars(stmt.order_by(Correction.id)).all():
@@ -186,15 +187,15 @@ def _block(session: Session, editor: Editor, report: Report, kind: str, value: s
            hours: int) -> Block:
     # Ingest's block() validates the value and tells this process's block cache at once.
     if not editor.is_admin:
-        raise ActionError("Only admins can block readers or origins.")
+        raise ActionError(_("Only admins can block readers or origins."))
     if not value:
-        raise ActionError("This report has nothing to block by.")
+        raise ActionError(_("This report has nothing to block by."))
     try:
         block = blocks.block(session, kind, value, report.site_id, hours, editor,
                              reason=f"From correction #{report.correction_id}, "
                                     f"report #{report.id}")
     except blocks.BlockError as exc:
-        raise ActionError(f"Can't block that: {exc}.") from exc
+        raise ActionError(_("Can't block that: %(problem)s.", problem=exc)) from exc
     what = "this reader" if kind == "ip" else f"the origin {block.value}"
     session.add(Event(correction_id=report.correction_id, editor_id=editor.id,
                       action=f"block_{kind}", note=f"Blocked {what} for {hours} h"))

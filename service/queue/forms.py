@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from service.i18n import lazy_gettext
+from service.i18n import lazy_gettext as _l
 from service.queue.actions import BULK_ACTIONS, MAX_FIX, MAX_NOTE, STATUS_ACTIONS
 
 
@@ -25,37 +25,38 @@ class _Form(FlaskForm):
 
 class StatusForm(_Form):
     action = SelectField(choices=list(STATUS_ACTIONS),
-                         validators=[InputRequired("Choose what to do.")])
-    note = TextAreaField("Note", validators=[Length(max=MAX_NOTE, message=(
-        f"The note is too long (at most {MAX_NOTE} characters)."))])
+                         validators=[InputRequired(_l("Choose what to do."))])
+    note = TextAreaField(_l("Note"), validators=[Length(max=MAX_NOTE, message=_l(
+        "The note is too long (at most %(num)d characters).", num=MAX_NOTE))])
     # Used by "fixed" only: the text now published, pre-filled with the suggestion.
-    applied_fix = StringField(lazy_gettext("Text now published"), validators=[Length(
-        max=MAX_FIX, message=lazy_gettext(
+    applied_fix = StringField(_l("Text now published"), validators=[Length(
+        max=MAX_FIX, message=_l(
             "The published text is too long (at most %(num)d characters).", num=MAX_FIX))])
     next = HiddenField()
 
 
 class AssignForm(_Form):
     # "me", "" (nobody) or an editor id; checked against who can see the site in the view.
-    assignee = SelectField("Assign to", choices=[], validate_choice=False)
+    assignee = SelectField(_l("Assign to"), choices=[], validate_choice=False)
     next = HiddenField()
 
 
 class NoteForm(_Form):
-    note = TextAreaField("Private note", validators=[
-        DataRequired("Write something in the note first."),
-        Length(max=MAX_NOTE, message=f"The note is too long (at most {MAX_NOTE} characters)."),
+    note = TextAreaField(_l("Private note"), validators=[
+        DataRequired(_l("Write something in the note first.")),
+        Length(max=MAX_NOTE, message=_l("The note is too long (at most %(num)d characters).",
+                                        num=MAX_NOTE)),
     ])
 
 
 class BulkForm(_Form):
-    action = SelectField("With the selected", choices=list(BULK_ACTIONS),
-                         validators=[InputRequired("Choose what to do with the selection.")])
+    action = SelectField(_l("With the selected"), choices=list(BULK_ACTIONS),
+                         validators=[InputRequired(_l("Choose what to do with the selection."))])
     ids = SelectMultipleField(choices=[], validate_choice=False, coerce=int)
-    assignee = SelectField("Assign to", choices=[], validate_choice=False)
+    assignee = SelectField(_l("Assign to"), choices=[], validate_choice=False)
     next = HiddenField()
 
 
 class BlockForm(_Form):
     kind = SelectField(choices=["ip", "origin"], validators=[InputRequired()])
-    report_id = IntegerField(validators=[InputRequired("Choose a report.")])
+    report_id = IntegerField(validators=[InputRequired(_l("Choose a report."))])

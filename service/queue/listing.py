@@ -19,6 +19,7 @@ from sqlalchemy import Select, and_, exists, func, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from service.accounts.access import restrict, visible_site_ids
+from service.i18n import _, lazy_gettext
 from service.models import KINDS, OPEN_STATUSES, STATUSES, Correction, Editor, Report, Site
 
 PAGE_SIZE = 50
@@ -44,7 +45,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Ids and counts are 32-bit INTEGER columns; PostgreSQL refuses to compare them with larger
 # numbers (an error, not "no rows"), so numbers from the URL are checked first.
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
-DAMAGED = "That page link is damaged; start again from the first page."
+DAMAGED = lazy_gettext("That page link is damaged; start again from the first page.")
 
 
 def fits_int(n: int) -> bool:
@@ -93,23 +94,24 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     """Read filters from query arguments; raise FilterError for values we can't honour."""
     status = (args.get("status") or "open").strip()
     if status not in STATUS_FILTERS:
-        raise FilterError(f"There is no status called “{status}”.")
+        raise FilterError(_("There is no status called “%(value)s”.", value=status))
     site_raw = (args.get("site") or "").strip()
     try:
         site = int(site_raw) if site_raw else None
     except ValueError:
         site = INT_MAX + 1
     if site is not None and not fits_int(site):
-        raise FilterError("The site filter must be a site number.")
+        raise FilterError(_("The site filter must be a site number."))
     kind = (args.get("kind") or "").strip()
     if kind and kind not in KINDS:
-        raise FilterError(f"There is no kind called “{kind}”.")
+        raise FilterError(_("There is no kind called “%(value)s”.", value=kind))
     sort = (args.get("sort") or "last").strip()
     if sort not in SORTS:
-        raise FilterError(f"The queue can't be sorted by “{sort}”.")
+        raise FilterError(_("The queue can't be sorted by “%(value)s”.", value=sort))
     q = " ".join((args.get("q") or "").split())
     if len(q) > MAX_QUERY:
-        raise FilterError(f"The search text is too long (at most {MAX_QUERY} characters).")
+        raise FilterError(_("The search text is too long (at most %(num)d characters).",
+                            num=MAX_QUERY))
     after = (args.get("after") or "").strip()
     before = (args.get("before") or "").strip()
     if after and before:

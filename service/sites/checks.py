@@ -11,15 +11,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.counters import totals
+from service.i18n import lazy_gettext
 from service.models import OPEN_STATUSES, Correction, Report, utcnow
 
 CHECK_DAYS = 7
 # Counter names (service/counters.py, bumped by ingest) and what they mean to an admin.
 TURNED_AWAY = (
-    ("honeypot", "Caught by the hidden field (bots)"),
-    ("too_fast", "Sent faster than a person can (bots)"),
-    ("rate_limited", "Refused by the rate limits"),
-    ("blocked", "From a blocked reader or origin"),
+    ("honeypot", lazy_gettext("Caught by the hidden field (bots)")),
+    ("too_fast", lazy_gettext("Sent faster than a person can (bots)")),
+    ("rate_limited", lazy_gettext("Refused by the rate limits")),
+    ("blocked", lazy_gettext("From a blocked reader or origin")),
 )
 
 

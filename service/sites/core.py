@@ -10,12 +10,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.i18n import _, language_codes
 from service.ingest.limits import valid_limit
 from service.ingest.sitecache import forget
 from service.ingest.urls import BadURL, normalize_origin
 from service.models import Site
-
-LANGS = ("en", "ru")
 
 
 class SiteError(ValueError):
@@ -45,7 +44,8 @@ def clean_origins(values: Iterable[str]) -> list[str]:
         try:
             origin = normalize_origin(value)
         except BadURL as exc:
-            raise SiteError({"origins": f"{value!r} {exc}"}) from exc
+            raise SiteError({"origins": _("%(value)s %(problem)s", value=repr(value),
+                                             problem=_(str(exc)))}) from exc
         if origin not in out:
             out.append(origin)
     return out
@@ -60,7 +60,8 @@ def clean_emails(values: Iterable[str]) -> list[str]:
         try:
             email = validate_email(value, check_deliverability=False).normalized
         except EmailNotValidError as exc:
-            raise SiteError({"notify_emails": f"{value!r} is not a valid email address"}) from exc
+            raise SiteError({"notify_emails": _("%(value)s is not a valid email address",
+                                                  value=repr(value))}) from exc
         if email not in out:
             out.append(email)
     return out
@@ -84,9 +85,9 @@ def apply_changes(
     if name is not None:
         name = " ".join(name.split())
         if not name:
-            errors["name"] = "is required"
+            errors["name"] = _("is required")
         elif len(name) > 200:
-            errors["name"] = "must be at most 200 characters"
+            errors["name"] = _("must be at most %(num)d characters", num=200)
         else:
             site.name = name
     try:
@@ -97,8 +98,9 @@ def apply_changes(
     except SiteError as exc:
         errors.update(exc.fields)
     if default_lang is not None:
-        if default_lang not in LANGS:
-            errors["default_lang"] = "must be one of " + ", ".join(LANGS)
+        if default_lang not in language_codes():
+            errors["default_lang"] = _("must be one of %(values)s",
+                                       values=", ".join(language_codes()))
         else:
             site.default_lang = default_lang
     if active is not None:
@@ -112,7 +114,7 @@ def apply_changes(
             continue
         value = value.strip()
         if value and not valid_limit(value):
-            errors[field] = 'must be in the form "300/hour" or "5/5 minutes;30/day"'
+            errors[field] = _('must be in the form "300/hour" or "5/5 minutes;30/day"')
         else:
             setattr(site, field, value or None)
     if errors:
@@ -127,7 +129,7 @@ def create_site(session: Session, name: str, origins: Iterable[str],
     apply_changes(site, name=name, origins=origins, notify_emails=notify_emails,
                   default_lang=default_lang)
     if not site.origins:
-        raise SiteError({"origins": "at least one origin (https://example.org) is required"})
+        raise SiteError({"origins": _("at least one origin (https://example.org) is required")})
     session.add(site)
     session.flush()
     return site
@@ -142,5 +144,10 @@ def snippet_url() -> str:
 
 
 def embed_code(site: Site) -> str:
-    """The one line a site owner pastes before ``</body>``."""
-    return f'<script src="{snippet_url()}" data-site="{site.key}" defer></script>'
+    """The one line a site owner pastes before ``</body>``.
+
+    It carries the site's default language, so the reader dialog knows it without asking
+    us (a page's own ``lang`` and an owner's ``data-lang`` still come first).
+    """
+    return (f'<script src="{snippet_url()}" data-site="{site.key}" '
+            f'data-default-lang="{site.default_lang}" defer></script>')

@@ -21,7 +21,7 @@ from service.api.tokens import TokenError, create_token, revoke, site_tokens
 from service.channels.core import site_channels
 from service.channels.forms import ChannelForm
 from service.extensions import db
-from service.i18n import _
+from service.i18n import _, field_error
 from service.ingest.urls import display_origin
 from service.models import Site
 from service.sites.checks import CHECK_DAYS, open_counts, recent_reports, turned_away
@@ -35,7 +35,7 @@ bp = Blueprint("sites", __name__)
 def _site_or_404(site_id: int) -> Site:
     site = db.session.get(Site, site_id)
     if site is None:
-        abort(404, "There is no such site.")
+        abort(404, _("There is no such site."))
     return site
 
 
@@ -43,9 +43,9 @@ def _form_errors(form: SiteForm, exc: SiteError) -> None:
     for name, message in exc.fields.items():
         field = getattr(form, name, None)
         if field is None:
-            flash(f"{name.replace('_', ' ').capitalize()} {message}.", "error")
+            flash(field_error(name.replace("_", " ").capitalize(), message), "error")
             continue
-        field.errors = [*field.errors, f"{field.label.text.split(',')[0]} {message}."]
+        field.errors = [*field.errors, field_error(str(field.label.text).split(",")[0], message)]
 
 
 @bp.route("/sites")
@@ -73,7 +73,8 @@ def new():
             _form_errors(form, exc)
         else:
             db.session.commit()
-            flash(f"Site {site.name} added. Paste the line below into its pages.", "success")
+            flash(_("Site %(name)s added. Paste the line below into its pages.", name=site.name),
+                  "success")
             return redirect(url_for("sites.show", site_id=site.id))
     return render_template("sites/form.html", form=form, site=None, defaults=_defaults())
 
@@ -102,7 +103,7 @@ def edit(site_id: int):
             _form_errors(form, exc)
         else:
             db.session.commit()
-            flash(f"Site {site.name} saved.", "success")
+            flash(_("Site %(name)s saved.", name=site.name), "success")
             return redirect(url_for("sites.show", site_id=site.id))
     return render_template("sites/form.html", form=form, site=site, defaults=_defaults())
 

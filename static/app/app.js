@@ -27,6 +27,12 @@
     return ok;
   }
 
+  // The login form sends the browser's time zone: a person's first login makes it theirs.
+  var zoneField = document.querySelector("input[data-browser-timezone]");
+  if (zoneField && window.Intl && Intl.DateTimeFormat) {
+    try { zoneField.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* none */ }
+  }
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-copy]");
     if (!button) return;
