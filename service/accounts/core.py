@@ -60,8 +60,8 @@ def check_password_strength(password: str) -> None:
         raise AccountError({"password": _("must be at least %(num)d characters",
                                            num=MIN_PASSWORD)})
     if len(password) > MAX_PASSWORD:
-        raise AccountError({"password": _("must be at most %(num)s characters",
-                                           num=f"{MAX_PASSWORD:,}")})
+        limit = f"{MAX_PASSWORD:,}"
+        raise AccountError({"password": _("must be at most %(num)s characters", num=limit)})
 
 
 def set_password(editor: Editor, password: str) -> None:
