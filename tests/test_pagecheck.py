@@ -338,3 +338,19 @@ def test_history_names_page_check_as_the_actor(app, client, factory, newsroom, e
     html = client.get(f"/queue/{cid}").get_data(as_text=True)
     assert "<strong>page check</strong>\n      marked it fixed" in html
     assert "checked the page: the error looks fixed" in html
+
+
+def test_a_russian_editor_reads_the_check_in_russian(app, client, site, newsroom, editor):
+    cid = report(client, site, newsroom)
+    newsroom.pages["/2024/03/12/tram-line"] = Served(WP_FIXED)
+    with app.app_context():
+        from service.models import Editor
+
+        db.session.scalar(select(Editor)).language = "ru"
+        db.session.commit()
+        check(cid)
+    login(client, editor)
+    html = client.get(f"/queue/{cid}").get_data(as_text=True)
+    assert "Проверить страницу" in html and "Похоже, исправлено" in html
+    assert "Текст вокруг цитаты найден, но самой цитаты в нём больше нет. Теперь там: «million»" \
+        in html
