@@ -48,7 +48,7 @@ class AccountError(ValueError):
 def normalize_email(email: str) -> str:
     email = email.strip()
     if len(email) > MAX_EMAIL:
-        raise AccountError({"email": f"must be at most {MAX_EMAIL} characters"})
+        raise AccountError({"email": _("must be at most %(num)d characters", num=MAX_EMAIL)})
     try:
         return validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.i18n import _
 from service.models import ApiToken, Editor, Site, utcnow
 from service.sanitize import clean_text
 
@@ -40,9 +41,9 @@ def create_token(session: Session, site: Site, name: str,
     """A new token for ``site``; returns it and the secret, which is never stored."""
     name = clean_text(name or "")
     if not name:
-        raise TokenError({"name": "is required"})
+        raise TokenError({"name": _("is required")})
     if len(name) > MAX_NAME:
-        raise TokenError({"name": f"must be at most {MAX_NAME} characters"})
+        raise TokenError({"name": _("must be at most %(num)d characters", num=MAX_NAME)})
     raw = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(site_id=site.id, name=name, token_hash=token_hash(raw),
                      hint=raw[:len(PREFIX) + 4], created_by_id=created_by.id if created_by

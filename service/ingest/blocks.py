@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.caches import TTLCache, app_cache
+from service.i18n import _
 from service.ingest.urls import BadURL, normalize_origin
 from service.models import Block, Editor, utcnow
 
@@ -84,25 +85,25 @@ def block(session: Session, kind: str, value: str, site_id: int | None, hours: f
     errors: dict[str, str] = {}
     value = (value or "").strip()
     if kind not in KINDS:
-        errors["kind"] = "must be one of " + ", ".join(KINDS)
+        errors["kind"] = _("must be one of %(values)s", values=", ".join(KINDS))
     elif not value:
-        errors["value"] = "is required"
+        errors["value"] = _("is required")
     elif kind == "origin":
         try:
             value = normalize_origin(value)
         except BadURL as exc:
-            errors["value"] = f"{value!r} {exc}"
+            errors["value"] = _("%(value)s %(problem)s", value=repr(value), problem=_(str(exc)))
     elif len(value) > 64:
-        errors["value"] = "must be an IP hash as shown in the queue"
+        errors["value"] = _("must be an IP hash as shown in the queue")
     try:
         hours = float(hours)
     except (TypeError, ValueError):
         hours = -1
     if not 0 < hours <= MAX_HOURS:
-        errors["hours"] = f"must be between 0 and {MAX_HOURS}"
+        errors["hours"] = _("must be between 0 and %(num)s", num=MAX_HOURS)
     reason = " ".join((reason or "").split())
     if len(reason) > 300:
-        errors["reason"] = "must be at most 300 characters"
+        errors["reason"] = _("must be at most %(num)d characters", num=300)
     if errors:
         raise BlockError(errors)
     row = Block(kind=kind, value=value, site_id=site_id,

@@ -89,7 +89,7 @@ def change_status(
     new = STATUS_ACTIONS[action]
     if action == "reopen":
         if reopen_as is not None and reopen_as not in OPEN_STATUSES:
-            raise ActionError(f"“{reopen_as}” is not an open status.")
+            raise ActionError(_("“%(status)s” is not an open status.", status=reopen_as))
         if reopen_as is None and old in OPEN_STATUSES:
             return None
         new = reopen_as or (Status.IN_PROGRESS.value if correction.assignee_id

@@ -147,7 +147,7 @@ def revoke_token(site_id: int, token_id: int):
     site = _site_or_404(site_id)
     token = revoke(db.session, token_id, site.id)
     if token is None:
-        abort(404, "There is no such token.")
+        abort(404, _("There is no such token."))
     db.session.commit()
     flash(_("Token “%(name)s” revoked; it no longer works.", name=token.name), "success")
     return redirect(url_for("sites.show", site_id=site.id, _anchor="tokens-title"))

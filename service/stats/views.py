@@ -101,7 +101,7 @@ def charts(stats: Stats) -> list[dict]:
     items = [(str(AGE_NAMES[name]), n) for name, n in stats.open_ages]
     title = _("Open corrections by age")
     desc = ngettext("%(num)d open correction: ", "%(num)d open corrections: ",
-                    sum(n for _l, n in items)) + ", ".join(f"{label} {n}" for label, n in items)
+                    sum(n for _label, n in items)) + ", ".join(f"{label} {n}" for label, n in items)
     out.append(dict(id="open", title=title, desc=desc,
                     svg=svg.bar_chart("open", title, desc, items),
                     columns=[_("Age"), _("Open corrections")], rows=items))
