@@ -401,20 +401,39 @@ class StatHour(Base):
 
 
 class StatDay(Base):
-    """Per site and UTC day: new corrections per article or per section (``url``), or, with
-    ``url`` empty and ``bucket`` set, editors' decisions whose delay fell in a delay bucket."""
+    """Per site and UTC day: new corrections per article or section and by kind, decisions
+    by outcome (each named by ``url``), or, with ``url`` empty, editors' decisions whose
+    delay fell in a delay bucket."""
 
     __tablename__ = "stat_days"
     # No unique key: a URL is too long for one on PostgreSQL; the rollup is serialised.
-    __table_args__ = (Index("ix_stat_days_site_day", "site_id", "day"),)
+    __table_args__ = (Index("ix_stat_days_site_day", "site_id", "day"),
+                      Index("ix_stat_days_bucket_site_day", "bucket", "site_id", "day"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, UTC
-    # A delay bucket (0…), or -1 for an article's row, -2 for a section's (``url`` then).
+    # A delay bucket (0…); or -1: an article's row, -2: a section's, -3: a total (a kind or
+    # an outcome), each named by ``url``.
     bucket: Mapped[int] = mapped_column(Integer, default=-1)
     url: Mapped[str] = mapped_column(String(2048), default="")
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatTop(Base):
+    """Each site's 10 articles and 10 sections with the most new corrections over the last
+    30, 90 and 365 UTC days, as of the last rollup. An article or section belongs to one
+    site, so the viewer's top 10 over several sites is the top of these lists merged."""
+
+    __tablename__ = "stat_tops"
+    __table_args__ = (Index("ix_stat_tops_site_period", "site_id", "period", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    period: Mapped[int] = mapped_column(Integer)  # days
+    kind: Mapped[int] = mapped_column(Integer)  # StatDay's article or section code
+    name: Mapped[str] = mapped_column(String(2048))
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class StatRollup(Base):

@@ -16,20 +16,21 @@ import pytz
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from service.models import OPEN_STATUSES, Correction, StatDay, StatHour, utcnow
+from service.models import OPEN_STATUSES, Correction, StatDay, StatHour, StatTop, utcnow
 from service.stats.rollup import (
     ARTICLE,
     DELAY_BOUNDS,
     SECTION,
+    TOP,
+    TOTAL,
+    TOTALS,
     counts_between,
     floor_hour,
     rolled_until,
     section_of,
 )
 
-PERIODS = (30, 90, 365)
 AGE_BUCKETS = ((1, "age_day"), (7, "age_week"), (30, "age_month"), (90, "age_quarter"))
-TOP = 10
 
 
 @dataclass
@@ -85,31 +86,35 @@ def compute(session: Session, site_ids: list[int], period: int, tz_name: str,
     until = max(until, floor_hour(start))
     # Summed over the sites in SQL: at most 24 rows a day reach Python, however many sites.
     rows = session.execute(
-        select(StatHour.hour, func.sum(StatHour.reports), func.sum(StatHour.corrections),
-               func.sum(StatHour.typo), func.sum(StatHour.fact), func.sum(StatHour.other),
-               func.sum(StatHour.fixed), func.sum(StatHour.rejected), func.sum(StatHour.spam))
+        select(StatHour.hour, func.sum(StatHour.reports), func.sum(StatHour.corrections))
         .where(StatHour.site_id.in_(site_ids), StatHour.hour >= floor_hour(start),
                StatHour.hour < until)
         .group_by(StatHour.hour))
     live_hours, live_articles, live_delays = counts_between(session, until, now, site_ids)
-    live = ((hour, v.get("reports", 0), v.get("corrections", 0), v.get("typo", 0),
-             v.get("fact", 0), v.get("other", 0), v.get("fixed", 0), v.get("rejected", 0),
-             v.get("spam", 0)) for (_site, hour), v in live_hours.items())
+    live = ((hour, v.get("reports", 0), v.get("corrections", 0))
+            for (_site, hour), v in live_hours.items())
     for source in (rows, live):
-        for hour, n_rep, n_cor, typo, fact, other, fixed, rejected, spam in source:
+        for hour, n_rep, n_cor in source:
             i = index.get(hour.astimezone(tz).date())
-            if i is None:
-                continue
-            reports[i] += n_rep
-            corrections[i] += n_cor
-            kinds["typo"] += typo
-            kinds["fact"] += fact
-            kinds["other"] += other
-            outcomes["fixed"] += fixed
-            outcomes["rejected"] += rejected
-            outcomes["spam"] += spam
+            if i is not None:
+                reports[i] += n_rep
+                corrections[i] += n_cor
 
+    # Kinds and outcomes: per-day totals (UTC days), plus the live hour.
     first_utc_day = start.strftime("%Y-%m-%d")
+    totals: dict[str, int] = defaultdict(int)
+    for name, n in session.execute(
+            select(StatDay.url, func.sum(StatDay.count))
+            .where(StatDay.bucket == TOTAL, StatDay.site_id.in_(site_ids),
+                   StatDay.day >= first_utc_day, StatDay.day <= today.isoformat())
+            .group_by(StatDay.url)):
+        totals[name] += int(n)
+    for values in live_hours.values():
+        for name in TOTALS:
+            totals[name] += values.get(name, 0)
+    kinds.update({k: totals[k] for k in ("typo", "fact", "other")})
+    outcomes.update({k: totals[k] for k in ("fixed", "rejected", "spam")})
+
     # Decision delays: per UTC day and bucket, summed per week and for the whole period.
     weekly: dict[date, list[int]] = defaultdict(lambda: [0] * (len(DELAY_BOUNDS) + 1))
     overall = [0] * (len(DELAY_BOUNDS) + 1)
@@ -127,9 +132,8 @@ def compute(session: Session, site_ids: list[int], period: int, tz_name: str,
     delay_weeks = [(week, percentile(weekly[week], 0.5), percentile(weekly[week], 0.9))
                    for week in sorted(weekly)]
 
-    top = _top(session, site_ids, first_utc_day, ARTICLE, live_articles.items(), lambda u: u)
-    top_sections = _top(session, site_ids, first_utc_day, SECTION, live_articles.items(),
-                        section_of)
+    top = _top(session, site_ids, period, ARTICLE, live_articles.items(), lambda u: u)
+    top_sections = _top(session, site_ids, period, SECTION, live_articles.items(), section_of)
 
     return Stats(days=days, reports=reports, corrections=corrections,
                  kinds={k: kinds[k] for k in ("typo", "fact", "other")},
@@ -139,18 +143,15 @@ def compute(session: Session, site_ids: list[int], period: int, tz_name: str,
                  decisions=sum(overall), articles=top, sections=top_sections)
 
 
-def _top(session: Session, site_ids: list[int], first_day: str, kind: int, live, key) \
+def _top(session: Session, site_ids: list[int], period: int, kind: int, live, key) \
         -> list[tuple[str, int]]:
-    """The TOP articles or sections of the period: the rolled-up days summed and ranked in
-    SQL (a few more than needed, so the live hour can still reorder them), plus the live
-    hour."""
-    total = func.sum(StatDay.count)
+    """The TOP articles or sections: each site's list from the last rollup (an article or
+    section is one site's, so merging the lists is exact), plus the live hour."""
     counts: dict[str, int] = defaultdict(int)
     for name, n in session.execute(
-            select(StatDay.url, total)
-            .where(StatDay.site_id.in_(site_ids), StatDay.day >= first_day,
-                   StatDay.bucket == kind)
-            .group_by(StatDay.url).order_by(total.desc(), StatDay.url).limit(TOP * 5)):
+            select(StatTop.name, StatTop.count)
+            .where(StatTop.site_id.in_(site_ids), StatTop.period == period,
+                   StatTop.kind == kind)):
         counts[name] += int(n)
     for (_s, _day, url), n in live:
         counts[key(url)] += n

@@ -18,7 +18,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from service.mail.notify import exclusive
@@ -31,6 +31,7 @@ from service.models import (
     StatDay,
     StatHour,
     StatRollup,
+    StatTop,
     utcnow,
 )
 
@@ -40,7 +41,10 @@ DELAY_BOUNDS = (300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 8
                 60 * 86400, 90 * 86400, 180 * 86400, 365 * 86400)
 DECISIONS = {"fixed": "fixed", "rejected": "rejected", "spam": "spam", "auto_spam": "spam"}
 CHUNK = timedelta(days=31)
-ARTICLE, SECTION = -1, -2  # StatDay.bucket of a per-article and a per-section row
+ARTICLE, SECTION, TOTAL = -1, -2, -3  # StatDay.bucket of an article's, section's, total's row
+TOTALS = ("typo", "fact", "other", "fixed", "rejected", "spam")
+PERIODS = (30, 90, 365)
+TOP = 10
 NAME = "hours"
 
 
@@ -121,7 +125,7 @@ def counts_between(session: Session, start: datetime, end: datetime,
     return hours, articles, delays
 
 
-def _add_days(session: Session, start: datetime, articles, delays) -> None:
+def _add_days(session: Session, start: datetime, hours, articles, delays) -> None:
     """Add to the per-day rows. Only the day the chunk starts in can have rows already (an
     earlier run stopped inside it), so only that day's are read back."""
     first_day = start.astimezone(UTC).strftime("%Y-%m-%d")
@@ -132,6 +136,12 @@ def _add_days(session: Session, start: datetime, articles, delays) -> None:
     for (site_id, day, url), n in articles.items():
         sections[(site_id, day, SECTION, section_of(url))] += n
     wanted.update(sections)
+    totals: dict[tuple, int] = defaultdict(int)
+    for (site_id, hour), values in hours.items():
+        for name in TOTALS:
+            if values.get(name):
+                totals[(site_id, hour.strftime("%Y-%m-%d"), TOTAL, name)] += values[name]
+    wanted.update(totals)
     wanted.update({(site_id, day, bucket, ""): n
                    for (site_id, day, bucket), n in delays.items()})
     new_rows = []
@@ -167,12 +177,36 @@ def rollup(session: Session, now: datetime | None = None) -> int:
                 name: values.get(name, 0) for name in (
                     "reports", "corrections", "typo", "fact", "other", "fixed", "rejected",
                     "spam")}) for (site_id, hour), values in hours.items()])
-        _add_days(session, state.until, articles, delays)
+        _add_days(session, state.until, hours, articles, delays)
         done += int((stop - state.until).total_seconds() // 3600)
         state.until = stop
         session.flush()
+    if done:
+        refresh_tops(session, end)
     session.commit()
     return done
+
+
+def refresh_tops(session: Session, until: datetime) -> None:
+    """Recompute every site's top articles and sections for each period (the page merges
+    them); a few small ranked queries per site, once an hour."""
+    session.execute(delete(StatTop))
+    rows = []
+    total = func.sum(StatDay.count)
+    for site_id in session.scalars(select(Site.id)):
+        for period in PERIODS:
+            first_day = (until - timedelta(days=period)).strftime("%Y-%m-%d")
+            for kind in (ARTICLE, SECTION):
+                for name, n in session.execute(
+                        select(StatDay.url, total)
+                        .where(StatDay.bucket == kind, StatDay.site_id == site_id,
+                               StatDay.day >= first_day)
+                        .group_by(StatDay.url).order_by(total.desc(), StatDay.url)
+                        .limit(TOP)):
+                    rows.append(dict(site_id=site_id, period=period, kind=kind, name=name,
+                                     count=int(n)))
+    if rows:
+        session.execute(insert(StatTop), rows)
 
 
 def rolled_until(session: Session) -> datetime | None:

@@ -16,8 +16,8 @@ from service.i18n import _, lazy_gettext, ngettext
 from service.models import Site, utcnow
 from service.queue.export import neutral, to_csv
 from service.stats import svg
-from service.stats.data import PERIODS, Stats, compute
-from service.stats.rollup import floor_hour, rolled_until, rollup
+from service.stats.data import Stats, compute
+from service.stats.rollup import PERIODS, floor_hour, rolled_until, rollup
 
 bp = Blueprint("stats", __name__)
 
