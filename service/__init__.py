@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -28,23 +27,23 @@ def asset_dir(name: str) -> str:
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then the environment, then ``test_config``."""
-    instance_path = os.environ.get("ERRATA_INSTANCE_PATH") or str(PACKAGE_DIR.parent / "instance")
-    if test_config and test_config.get("INSTANCE_PATH"):
-        instance_path = test_config["INSTANCE_PATH"]
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or _config.instance_path(
+        str(PACKAGE_DIR.parent / "instance"))
     app = Flask(
         __name__,
         instance_path=instance_path,
         static_folder=asset_dir("static"),
         template_folder=asset_dir("templates"),
     )
-    app.config.from_mapping(_config.defaults(app.instance_path))
+    app.config.from_mapping(_config.flask_defaults(app.instance_path))
     overrides = _config.from_environment()
     overrides.update(test_config or {})
     if not (overrides.get("SECRET_KEY") and overrides.get("ERRATA_IP_SALT")):
         for key, value in _config.instance_secrets(app.instance_path).items():
             overrides.setdefault(key, value)
     app.config.from_mapping(overrides)
-    _config.check(app.config)
+    _config.validate(app.config)
+    _config.derive(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     hops = int(app.config["ERRATA_PROXY_HOPS"])
@@ -83,10 +82,9 @@ def _register_blueprints(app: Flask) -> None:
     from service.public.views import bp as public_bp
     from service.queue.views import bp as queue_bp
     from service.sites.views import bp as sites_bp
-    from service.stats.views import bp as stats_bp
 
     for bp in (ingest_bp, api_bp, accounts_bp, queue_bp, sites_bp, channels_bp, mail_bp,
-               public_bp, stats_bp, demo_bp):
+               public_bp, demo_bp):
         app.register_blueprint(bp)
     # The ingest API is called cross-origin by the snippet without cookies: no CSRF there.
     csrf.exempt(ingest_bp)

@@ -20,7 +20,7 @@ from service.accounts.core import AccountError, create_editor, editor_by_email, 
 from service.api.cli import token_group
 from service.channels.cli import channel_group
 from service.channels.core import ChannelError
-from service.config import local_port
+from service.config import ConfigError, local_port
 from service.extensions import db
 from service.mail.cli import mail_group
 from service.models import Site
@@ -66,7 +66,7 @@ def _create_app(*_args) -> Flask:
 
     try:
         return create_app()
-    except RuntimeError as exc:  # a setting in the environment that can't be used
+    except ConfigError as exc:  # a setting in the environment that can't be used
         raise click.ClickException(str(exc)) from None
 
 
@@ -322,7 +322,7 @@ def purge(older_than: str | None) -> None:
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--older-than") from None
     else:
-        days = int(current_app.config.get("ERRATA_PURGE_DAYS") or 0)
+        days = current_app.config["ERRATA_PURGE_DAYS"]
         if days <= 0:
             raise click.UsageError("say how old, e.g. --older-than 90d "
                                    "(or set ERRATA_PURGE_DAYS)")

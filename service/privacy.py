@@ -121,7 +121,7 @@ def purge_if_due(session: Session, app: Flask) -> int | None:
     None when it was not due (or purging is off). Several senders purging the same day is
     harmless: the second finds nothing left to change. Commits its own work.
     """
-    days = int(app.config.get("ERRATA_PURGE_DAYS") or 0)
+    days = app.config["ERRATA_PURGE_DAYS"]
     if days <= 0:
         return None
     today = utcnow().date()

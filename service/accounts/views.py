@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import time
 from types import SimpleNamespace
 from urllib.parse import urlsplit
@@ -62,25 +61,10 @@ from service.models import Editor, Site
 
 bp = Blueprint("accounts", __name__)
 
-# Failed logins allowed per network address and per account (Flask-Limiter notation); the
-# app config wins, then the environment. Only failures count.
-LOGIN_LIMITS = {"ERRATA_LOGIN_LIMIT_IP": "30/15 minutes",
-                "ERRATA_LOGIN_LIMIT_ACCOUNT": "5/15 minutes"}
 WRONG_LOGIN = lazy_gettext("That email and password don't match an active account.")
 
 
 # -- shared page helpers -----------------------------------------------------------------------
-
-@bp.record_once
-def _secure_cookies(state) -> None:
-    """Behind https the session cookie must never travel over plain http."""
-    cfg = state.app.config
-    if str(cfg.get("ERRATA_BASE_URL", "")).startswith("https://"):
-        cfg["SESSION_COOKIE_SECURE"] = True
-    cfg["REMEMBER_COOKIE_SECURE"] = cfg.get("SESSION_COOKIE_SECURE", False)
-    for key, default in LOGIN_LIMITS.items():
-        cfg.setdefault(key, os.environ.get(key) or default)
-
 
 def has_endpoint(name: str) -> bool:
     return name in current_app.view_functions

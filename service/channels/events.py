@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -28,7 +29,6 @@ from service.channels.core import label
 from service.channels.messages import chat_message
 from service.i18n import speaking
 from service.mail.notify import exclusive
-from service.mail.settings import setting
 from service.models import Channel, Correction, OutboxMail, Site, Status, utcnow
 
 CREATED = "correction.created"
@@ -86,8 +86,8 @@ def corrections_created(session: Session, ids: Iterable[tuple[int, int]]) -> Non
 def collect_batches(session: Session, now: datetime) -> int:
     """Turn held chat events into one message per channel when due; returns how many
     messages were written. Commits."""
-    window = timedelta(minutes=setting("ERRATA_MAIL_WINDOW_MINUTES"))
-    settle = timedelta(seconds=setting("ERRATA_MAIL_SETTLE_SECONDS"))
+    window = timedelta(minutes=current_app.config["ERRATA_MAIL_WINDOW_MINUTES"])
+    settle = timedelta(seconds=current_app.config["ERRATA_MAIL_SETTLE_SECONDS"])
     exclusive(session, "errata.channels.collect")
     channel_ids = list(session.scalars(
         select(OutboxMail.channel_id).where(OutboxMail.status == "held").distinct()))

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 
 from service.i18n import _, valid_time_zone
 from service.mail.messages import absolute, enqueue, link, render
-from service.mail.settings import setting
 from service.mail.tokens import notify_stop_token
 from service.models import OPEN_STATUSES, Correction, Editor, MailCursor, Site
 
@@ -115,7 +114,7 @@ def immediate_recipients(session: Session, site: Site) -> list[str]:
 def _section(session: Session, site: Site, ids: list[int]) -> SiteSection:
     """The part of a mail for ``site``: the first ERRATA_MAIL_LIST_LIMIT of ``ids`` in full,
     the rest counted (a busy day must not become a megabyte mail)."""
-    limit = setting("ERRATA_MAIL_LIST_LIMIT")
+    limit = current_app.config["ERRATA_MAIL_LIST_LIMIT"]
     items = list(session.scalars(
         select(Correction).where(Correction.id.in_(ids[:limit])).order_by(Correction.id)))
     open_count = session.scalar(select(func.count()).select_from(Correction).where(
@@ -139,8 +138,8 @@ def collect_new(session: Session, now: datetime) -> int:
     Only ids and statuses are read for the whole backlog, and exactly those ids are marked,
     so a correction committed meanwhile waits for the next round instead of being skipped.
     """
-    window = timedelta(minutes=setting("ERRATA_MAIL_WINDOW_MINUTES"))
-    settle = timedelta(seconds=setting("ERRATA_MAIL_SETTLE_SECONDS"))
+    window = timedelta(minutes=current_app.config["ERRATA_MAIL_WINDOW_MINUTES"])
+    settle = timedelta(seconds=current_app.config["ERRATA_MAIL_SETTLE_SECONDS"])
     exclusive(session, "errata.mail.collect_new")
     site_ids = list(session.scalars(
         select(Correction.site_id).where(Correction.notified_at.is_(None)).distinct()))

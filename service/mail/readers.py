@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from service.i18n import normalise_language
 from service.mail.messages import enqueue, link, render
-from service.mail.settings import setting
 from service.mail.tokens import unsubscribe_token
 from service.models import Correction, OutboxMail, Report, utcnow
 
@@ -46,7 +46,7 @@ def queue_thanks(session: Session, correction: Correction) -> int:
     site = correction.site
     reply_to = site.notify_emails[0] if site.notify_emails else None
     now = utcnow()
-    due = now + timedelta(seconds=setting("ERRATA_MAIL_THANKS_DELAY_SECONDS"))
+    due = now + timedelta(seconds=current_app.config["ERRATA_MAIL_THANKS_DELAY_SECONDS"])
     by_address: dict[str, list[Report]] = {}
     for report in correction.reports:
         if report.notify and report.email and report.thanked_at is None:

@@ -30,7 +30,6 @@ from flask_mail import BadHeaderError, Connection, Message
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from service.mail.settings import setting
 from service.models import Channel, OutboxMail, utcnow
 
 # Set by the SIGTERM/SIGINT handler of ``errata mail send --loop``: finish the mail in
@@ -69,7 +68,7 @@ class SMTPConnection(Connection):
     """Flask-Mail's connection with a socket timeout, so a hung server can't hang us."""
 
     def configure_host(self):
-        timeout = setting("ERRATA_MAIL_TIMEOUT_SECONDS")
+        timeout = current_app.config["ERRATA_MAIL_TIMEOUT_SECONDS"]
         mail = self.mail
         if mail.use_ssl:
             host = smtplib.SMTP_SSL(mail.server, mail.port, timeout=timeout)
@@ -199,8 +198,8 @@ def _update_claimed(session: Session, job_id: int, token: str, **values) -> bool
 
 def backoff(attempts: int) -> timedelta:
     """Exponential: the first retry after ERRATA_MAIL_RETRY_SECONDS, doubling, capped."""
-    base = setting("ERRATA_MAIL_RETRY_SECONDS")
-    cap = setting("ERRATA_MAIL_RETRY_MAX_SECONDS")
+    base = current_app.config["ERRATA_MAIL_RETRY_SECONDS"]
+    cap = current_app.config["ERRATA_MAIL_RETRY_MAX_SECONDS"]
     return timedelta(seconds=min(cap, base * 2 ** max(0, attempts - 1)))
 
 
@@ -208,7 +207,7 @@ def _failure_values(attempts_before: int, error: str, permanent: bool) -> dict:
     attempts = attempts_before + 1
     now = utcnow()
     values = {"attempts": attempts, "last_error": error[:2000], "claim_token": None}
-    if permanent or attempts >= setting("ERRATA_MAIL_MAX_ATTEMPTS"):
+    if permanent or attempts >= current_app.config["ERRATA_MAIL_MAX_ATTEMPTS"]:
         values.update(status="failed", next_attempt_at=now)
     else:
         values.update(status="pending", next_attempt_at=now + backoff(attempts))
@@ -218,7 +217,7 @@ def _failure_values(attempts_before: int, error: str, permanent: bool) -> dict:
 def reclaim_stale(session: Session, now: datetime | None = None) -> int:
     """Hand back rows claimed by a sender that died (claim older than the lease). Counts as
     an attempt, so a mail that crashes every sender ends up failed, not in a loop."""
-    cutoff = utcnow() - timedelta(seconds=setting("ERRATA_MAIL_LEASE_SECONDS"))
+    cutoff = utcnow() - timedelta(seconds=current_app.config["ERRATA_MAIL_LEASE_SECONDS"])
     stmt = select(OutboxMail).where(OutboxMail.status == "sending",
                                     OutboxMail.claimed_at < cutoff)
     if _is_pg(session):
@@ -337,7 +336,7 @@ def deliver_due(session: Session, now: datetime | None = None) -> Tally:
     pass never spins on a dead server."""
     start = now or utcnow()
     tally = Tally()
-    batch = setting("ERRATA_MAIL_BATCH")
+    batch = current_app.config["ERRATA_MAIL_BATCH"]
     while not STOP.is_set():
         token, jobs = claim(session, start, batch)
         if not jobs:
@@ -361,7 +360,7 @@ def retry(session: Session, mail_id: int) -> bool:
 def prune_sent(session: Session, now: datetime) -> int:
     """Delete sent mail older than ERRATA_MAIL_KEEP_DAYS: it holds reader addresses, and the
     Outbox only needs recent counts. Commits."""
-    cutoff = now - timedelta(days=setting("ERRATA_MAIL_KEEP_DAYS"))
+    cutoff = now - timedelta(days=current_app.config["ERRATA_MAIL_KEEP_DAYS"])
     # next_attempt_at is when it last fell due, shortly before it was sent; the
     # (status, next_attempt_at) index makes this cheap to run every round.
     result = session.execute(

@@ -32,7 +32,6 @@ from service.accounts.access import can_see, restrict
 from service.extensions import db
 from service.i18n import _, lazy_gettext, ngettext
 from service.mail.readers import pending_thanks
-from service.mail.settings import setting
 from service.models import KINDS, STATUSES, Correction, Editor, Event, Report, Site, utcnow
 from service.pagecheck import messages as pagecheck_messages
 from service.pagecheck import runner as pagecheck_runner
@@ -273,7 +272,7 @@ def _undo_window(correction: Correction, action: str, withdrawn: int) -> None:
         waiting = pending_thanks(db.session, correction)
         if waiting:
             when = format_timedelta(
-                timedelta(seconds=setting("ERRATA_MAIL_THANKS_DELAY_SECONDS")),
+                timedelta(seconds=current_app.config["ERRATA_MAIL_THANKS_DELAY_SECONDS"]),
                 add_direction=True)
             flash(ngettext("The thank-you to %(num)d reader leaves %(when)s; Reopen before "
                            "then to withdraw it.",
