@@ -278,8 +278,14 @@ def informative_pages() -> dict[str, tuple[str, str]]:
     """Measured and printed, but not held to the ratio: their size differs with the data."""
     return {
         "mine (editor, assigned to them)": ("editor3@bench.example", "/queue?mine=1"),
-        "search 'minister said' (scan)": ("admin@bench.example", "/queue?q=minister+said"),
+        "search 'minister said'": ("admin@bench.example", "/queue?q=minister+said"),
+        "search 'inist' (inside a word)": ("admin@bench.example", "/queue?q=inist"),
     }
+
+
+# Issue 19: a search page at the large size within 1.5x of the first page at that size.
+SEARCH_VS_FIRST = ("first page (admin, open)",
+                   ("search 'minister said'", "search 'inist' (inside a word)"))
 
 
 class Setup:
@@ -383,6 +389,12 @@ def main() -> None:
                 mark = "" if name in held else " (not a target)"
                 print(f"| {name}{mark} | {a:.1f} ms ({small.rows[name]} rows) | "
                       f"{b:.1f} ms ({large.rows[name]} rows) | {b / a:.2f} |", flush=True)
+            first, searches = SEARCH_VS_FIRST
+            base = statistics.median(data[(first, 1)])
+            for name in searches:
+                print(f"\n{name} / {first} at {args.reports:,} reports: "
+                      f"{statistics.median(data[(name, 1)]) / base:.2f}", end="")
+            print(flush=True)
     finally:
         for setup in setups:
             setup.close()

@@ -6,12 +6,20 @@ from alembic.runtime.migration import MigrationContext
 from service.extensions import db
 from service.migrate import current_revision, head_revision
 from service.models import Base
+from service.queue.search import is_search_table
+
+
+def _not_the_search_index(name, type_, _parent) -> bool:
+    """The search index (migration 0012) is kept by triggers, not described by a model."""
+    return not (type_ == "table" and is_search_table(name))
 
 
 def test_models_and_migrations_do_not_drift(app):
     with app.app_context(), db.engine.connect() as conn:
         diff = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
+            MigrationContext.configure(conn, opts={"compare_type": True,
+                                                   "include_name": _not_the_search_index}),
+            Base.metadata
         )
     assert diff == [], f"models and migrations differ; write a migration for: {diff}"
 

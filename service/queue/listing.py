@@ -15,12 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, and_, exists, func, or_, select, union_all
+from sqlalchemy import Select, and_, func, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from service.accounts.access import restrict, visible_site_ids
 from service.i18n import _, lazy_gettext
-from service.models import KINDS, OPEN_STATUSES, STATUSES, Correction, Editor, Report, Site
+from service.models import KINDS, OPEN_STATUSES, STATUSES, Correction, Editor, Site
+from service.queue import search
 
 PAGE_SIZE = 50
 # An editor of up to this many sites gets one branch per (site, status): robust however small
@@ -168,12 +169,7 @@ class Page:
     prev_before: str | None = None  # the "before" cursor of the page above; None on the first
 
 
-def _like(q: str) -> str:
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _conditions(editor: Editor, filters: Filters) -> list:
+def _conditions(editor: Editor, filters: Filters, dialect: str) -> list:
     cond = []
     if filters.kind:
         cond.append(Correction.kind == filters.kind)
@@ -182,20 +178,7 @@ def _conditions(editor: Editor, filters: Filters) -> list:
     if filters.looks_fixed:
         cond.append(Correction.page_state == "gone")
     if filters.q:
-        pattern = _like(filters.q)
-        comment_hit = exists(
-            select(Report.id).where(
-                Report.correction_id == Correction.id,
-                Report.comment.ilike(pattern, escape="\\"),
-            )
-        )
-        cond.append(or_(
-            Correction.exact.ilike(pattern, escape="\\"),
-            Correction.suggestion.ilike(pattern, escape="\\"),
-            Correction.url.ilike(pattern, escape="\\"),
-            Correction.title.ilike(pattern, escape="\\"),
-            comment_hit,
-        ))
+        cond.append(search.matches(filters.q, dialect))
     return cond
 
 
@@ -207,14 +190,15 @@ def _after(column, descending: bool, key, row_id: int):
     return and_(column >= key, or_(column > key, Correction.id > row_id))
 
 
-def _branch(status: str, sites, editor: Editor, filters: Filters, limit: int) -> Select:
+def _branch(status: str, sites, editor: Editor, filters: Filters, limit: int,
+            dialect: str) -> Select:
     """One ordered index range: a status, and a site (int), a set of sites, or every site.
 
     With a "before" cursor the range is read backwards, from the cursor towards the top."""
     column, descending = SORTS[filters.sort]
     descending ^= bool(filters.before)
     stmt = select(Correction.id.label("id"), column.label("k")).where(
-        Correction.status == status, *_conditions(editor, filters)
+        Correction.status == status, *_conditions(editor, filters, dialect)
     )
     if isinstance(sites, int):
         stmt = stmt.where(Correction.site_id == sites)
@@ -255,7 +239,8 @@ def list_corrections(
         parts = [(st, site) for site in sorted(sites) for st in statuses]
     else:
         parts = [(st, sites) for st in statuses]
-    branches = [_branch(st, site, editor, filters, limit + 1) for st, site in parts]
+    dialect = session.get_bind().dialect.name
+    branches = [_branch(st, site, editor, filters, limit + 1, dialect) for st, site in parts]
     if len(branches) == 1:
         merged = branches[0].subquery()
     else:
@@ -312,7 +297,8 @@ def matching(session: Session, editor: Editor, filters: Filters) -> Select | Non
     if sites is not None and not sites:
         return None
     stmt = select(Correction).where(Correction.status.in_(STATUS_FILTERS[filters.status]),
-                                    *_conditions(editor, filters))
+                                    *_conditions(editor, filters,
+                                                 session.get_bind().dialect.name))
     if sites is not None:
         stmt = stmt.where(Correction.site_id.in_(sorted(sites)))
     order = (column.desc(), Correction.id.desc()) if descending else (column, Correction.id)

@@ -1,0 +1,127 @@
+"""The queue's text search (migration 0012's index, service/queue/search.py), on whichever
+database the suite runs: any case, «ё» as «е», inside words, in Russian and English; the
+index follows every change to a correction's text and its readers' comments."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete, update
+
+from service.extensions import db
+from service.models import Correction, Editor, Report, utcnow
+from service.queue.listing import Filters, list_corrections, matching, parse_filters
+
+
+@pytest.fixture
+def site(factory):
+    factory.editor("admin@news.example", role="admin")
+    return factory.site()
+
+
+def add(site_id, exact, *, suggestion="", title="", comment="", url="https://news.example/a"):
+    now = utcnow()
+    c = Correction(site_id=site_id, url=url, title=title, exact=exact, suggestion=suggestion,
+                   report_count=1, first_reported_at=now, last_reported_at=now)
+    db.session.add(c)
+    db.session.flush()
+    db.session.add(Report(correction_id=c.id, site_id=site_id, url=url, exact=exact,
+                          comment=comment, created_at=now))
+    db.session.commit()
+    return c.id
+
+
+def found(q: str) -> set[int]:
+    admin = db.session.query(Editor).filter_by(email="admin@news.example").one()
+    page = list_corrections(db.session, admin, parse_filters({"q": q, "status": "all"}))
+    export = db.session.scalars(matching(db.session, admin, parse_filters(
+        {"q": q, "status": "all"}))).unique().all()
+    assert {c.id for c in export} == {c.id for c in page.rows}  # the CSV export agrees
+    return {c.id for c in page.rows}
+
+
+@pytest.fixture
+def texts(ctx, site):
+    return {
+        "minister": add(site.id, "The Minister said on Tuesday", suggestion="the minister says",
+                        title="Council news"),
+        "ещё": add(site.id, "Министр сказал ещё раз", suggestion="Министр сказал еще раз",
+                   title="Новости"),
+        "ёлка": add(site.id, "ЁЛКА в Кремле", title="Праздник"),
+        "collegiums": add(site.id, "collegiums", suggestion="collegia",
+                          comment="Латинское множественное: «коллегии»"),
+        "plain": add(site.id, "teh", suggestion="the", url="https://news.example/sport/1"),
+    }
+
+
+@pytest.mark.parametrize(("q", "names"), [
+    # Any case, English and Russian.
+    ("MINISTER SAID", {"minister"}),
+    ("minister said", {"minister"}),
+    ("МИНИСТР", {"ещё"}),
+    ("министр сказал", {"ещё"}),
+    # «ё» and «е» are one letter, whichever side has which, in any case.
+    ("еще", {"ещё"}),
+    ("ещё", {"ещё"}),
+    ("ЕЩЁ", {"ещё"}),
+    ("елка", {"ёлка"}),
+    ("Ёлка", {"ёлка"}),
+    # Inside words.
+    ("inist", {"minister"}),
+    ("ollegi", {"collegiums"}),
+    ("инистр", {"ещё"}),
+    ("ремл", {"ёлка"}),
+    ("ножеств", {"collegiums"}),  # a reader's comment
+    ("/sport/", {"plain"}),  # the address
+    ("council", {"minister"}),  # the title
+    ("says", {"minister"}),  # the suggestion
+    # Short searches (below a trigram) still find their letters, in any case.
+    ("ЕЩ", {"ещё"}),
+    ("ё", {"ещё", "ёлка", "collegiums"}),
+    ("eh", {"plain"}),
+    # Nothing that is not there.
+    ("minister sad", set()),
+    ("министры", set()),
+])
+def test_search_semantics(texts, q, names):
+    assert found(q) == {texts[n] for n in names}
+
+
+@pytest.mark.parametrize("q", ['"', '""', "*", "?", "[", "]", "%", "_", "a_c", "%%%", "\\",
+                               'Tuesday"', "NEAR(minister", "minister OR teh", "-teh", "te*"])
+def test_search_syntax_is_text(texts, q):
+    """Quotes, wildcards and FTS operators are letters to look for, not syntax (and never an
+    error); none of them is in these texts except as shown."""
+    assert found(q) == set()
+
+
+def test_the_index_follows_every_change(ctx, site):
+    cid = add(site.id, "colour", comment="British spelling")
+    assert found("spelling") == {cid}
+    other = add(site.id, "flavour")
+    # A second reader's comment, on the same correction.
+    db.session.add(Report(correction_id=cid, site_id=site.id, url="https://news.example/a",
+                          exact="colour", comment="Американское написание", created_at=utcnow()))
+    db.session.commit()
+    assert found("американское") == {cid}
+    # An editor's change to the correction's text.
+    db.session.execute(update(Correction).where(Correction.id == cid).values(suggestion="color"))
+    db.session.commit()
+    assert found("color") == {cid}
+    # A purge that empties readers' comments.
+    db.session.execute(update(Report).where(Report.correction_id == cid).values(comment=""))
+    db.session.commit()
+    assert found("spelling") == set() and found("американское") == set()
+    assert found("colour") == {cid}
+    # A deleted correction is gone from the index.
+    db.session.execute(delete(Report).where(Report.correction_id == cid))
+    db.session.execute(delete(Correction).where(Correction.id == cid))
+    db.session.commit()
+    assert found("colour") == set()
+    assert found("flavour") == {other}
+
+
+def test_search_keeps_the_other_filters(texts, ctx):
+    admin = db.session.query(Editor).filter_by(email="admin@news.example").one()
+    assert list_corrections(db.session, admin, Filters(q="minister", kind="fact")).rows == []
+    rows = list_corrections(db.session, admin, Filters(q="minister", status="open")).rows
+    assert [c.id for c in rows] == [texts["minister"]]
