@@ -23,6 +23,28 @@ CSP = (
 )
 
 
+# The reader snippet (static/js/*) is fetched on every page view of every embedding site: an
+# hour of caching saves a revalidation per view, and an edit still reaches readers the same day.
+SNIPPET_MAX_AGE = 3600
+
+
+def snippet_headers(resp: Response) -> Response:
+    """Cache ``static/js/*`` (the reader snippet) and let any site load it.
+
+    ``Access-Control-Allow-Origin: *`` lets a site add ``integrity`` + ``crossorigin`` (SRI);
+    CORP ``cross-origin`` lets pages with ``Cross-Origin-Embedder-Policy`` load it. The files
+    carry no cookies or secrets. Errata's own assets (static/app/) keep the defaults.
+    """
+    if request.endpoint == "static" and (request.view_args or {}).get(
+        "filename", ""
+    ).startswith("js/"):
+        resp.cache_control.public = True
+        resp.cache_control.max_age = SNIPPET_MAX_AGE
+        resp.headers["Access-Control-Allow-Origin"] = "*"
+        resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return resp
+
+
 class RowIdConverter(IntegerConverter):
     """``<int:…>`` in every route, capped at the largest id a column can hold.
 
@@ -114,6 +136,10 @@ def init_app(app: Flask) -> None:
         if not current_user.is_authenticated:
             return redirect(url_for("accounts.login"))
         return redirect(url_for("queue.index"))
+
+    # Where the static files are served (Flask's own ``static`` route), so the snippet keeps
+    # its headers whatever blueprints are registered.
+    app.after_request(snippet_headers)
 
     @app.after_request
     def _security_headers(resp: Response) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, request, url_for
+from flask import Blueprint, Response, url_for
 from markupsafe import escape
 
 bp = Blueprint("demo", __name__)
@@ -14,9 +14,6 @@ ARTICLE = Path(__file__).with_name("seed-article.html")
 DEMO_KEY = "demo"
 # The demo stands for a publisher's page, which has its own inline <style>. Scripts stay
 # strict, so the demo also shows that the snippet needs no inline script or eval.
-# The snippet files are fetched on every page view of every embedding site: an hour of
-# caching saves a revalidation per view, and an edit still reaches readers the same day.
-SNIPPET_MAX_AGE = 3600
 DEMO_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
@@ -38,22 +35,4 @@ def article() -> Response:
     html = _article().replace("</body>", tag + "</body>", 1)
     resp = Response(html, mimetype="text/html")
     resp.headers["Content-Security-Policy"] = DEMO_CSP
-    return resp
-
-
-@bp.after_app_request
-def _snippet_headers(resp: Response) -> Response:
-    """Cache ``static/js/*`` (the reader snippet) and let any site load it.
-
-    ``Access-Control-Allow-Origin: *`` lets a site add ``integrity`` + ``crossorigin`` (SRI);
-    CORP ``cross-origin`` lets pages with ``Cross-Origin-Embedder-Policy`` load it. The files
-    carry no cookies or secrets.
-    """
-    if request.endpoint == "static" and (request.view_args or {}).get(
-        "filename", ""
-    ).startswith("js/"):
-        resp.cache_control.public = True
-        resp.cache_control.max_age = SNIPPET_MAX_AGE
-        resp.headers["Access-Control-Allow-Origin"] = "*"
-        resp.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     return resp
