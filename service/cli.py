@@ -258,6 +258,7 @@ def demo(port: int) -> None:
     base = f"http://127.0.0.1:{port}"
     click.echo("Demo ready.")
     click.echo(f"  Article with the snippet: {base}/demo")
+    click.echo(f"  The same in Russian:      {base}/demo/ru")
     click.echo(f"  Editors' queue:           {base}/queue")
     click.echo(f"  Demo editor:              {email} / {password}")
 

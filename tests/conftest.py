@@ -179,7 +179,7 @@ class Factory:
             return site
 
     def editor(self, email="editor@news.example", password="correct horse battery",
-               role="editor", sites=()):
+               role="editor", sites=(), language="", timezone=""):
         from service.accounts.core import create_editor
         from service.models import Site
 
@@ -187,6 +187,7 @@ class Factory:
             attached = [db.session.get(Site, s.id) for s in sites]
             editor = create_editor(db.session, email, role=role, password=password,
                                    sites=attached)
+            editor.language, editor.timezone = language, timezone
             db.session.commit()
             db.session.refresh(editor)
             db.session.expunge(editor)

@@ -35,6 +35,7 @@ SITE_A_ADMIN = {"anonymous": "login", "editor_a": "forbidden", "editor_b": "notf
 MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/"): {**SIGNED_IN, "anonymous": "login"},
     ("GET", "/demo"): PUBLIC,
+    ("GET", "/demo/ru"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/static/app/app.css"): PUBLIC,
     ("GET", "/api/v1/openapi.json"): PUBLIC,

@@ -26,7 +26,7 @@ def test_wheel_contains_assets_and_migrations(wheel):
     for expected in ["service/__init__.py", "service/static/js/errata.js",
                      "service/templates/base.html", "service/migrations/env.py",
                      "service/migrations/versions/0001_initial_schema.py",
-                     "service/demo/seed-article.html",
+                     "service/demo/seed-article.html", "service/demo/article-ru.html",
                      "service/translations/ru/LC_MESSAGES/messages.po"]:
         assert expected in names, f"{expected} missing from the wheel"
     entry_points = [n for n in names if n.endswith("entry_points.txt")]
