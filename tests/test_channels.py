@@ -255,6 +255,7 @@ def test_slack_gets_one_message_per_burst_and_window(app, client, runner, site, 
     assert "`1 &lt; 2 &amp; ˋxˋ @channel`" in text
     assert "`recieve` → `receive`" in text
     assert "<http://errata.test/queue/" in text
+    assert "<https://news.example/other|" in text  # the article, a page of the site
     # A third report inside the window waits; after the window it goes alone.
     post_report(client, site.key, exact="thrid", prefix="e ", suffix=" f")
     run_sender(app)

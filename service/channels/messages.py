@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from service.i18n import _, lazy_gettext, ngettext
+from service.ingest.urls import link_on
 from service.mail.messages import absolute
 from service.models import Site
 
@@ -50,9 +51,9 @@ def _slack_link(url: str, text: str) -> str:
     return f"<{safe}|{_slack_escape(_short(text, 80)).replace('|', '¦')}>"
 
 
-def _http(url: str | None) -> str:
-    url = (url or "").strip()
-    return url if url.lower().startswith(("https://", "http://")) else ""
+def _page(url: str | None, site: Site | None) -> str:
+    """The article's address as a link only when it is a page of the site (as on pages)."""
+    return link_on(url, site.origins) if site is not None else ""
 
 
 def _lines(events: list[dict[str, Any]]) -> tuple[list[dict], list[dict]]:
@@ -81,8 +82,8 @@ def slack_text(site: Site | None, events: list[dict[str, Any]], test: bool = Fal
         lines.append(f"• #{c['id']} {_slack_code(c['exact'])} → {_slack_code(c['suggestion'])}"
                      f" ({_slack_escape(c['kind'])})")
         links = [_slack_link(absolute(f"/queue/{c['id']}"), _("open in Errata"))]
-        if _http(c.get("url")):
-            links.append(_slack_link(c["url"], c.get("title") or c["url"]))
+        if page := _page(c.get("url"), site):
+            links.append(_slack_link(page, c.get("title") or c["url"]))
         lines.append("   " + " · ".join(links))
     for c in changed[:LIST_LIMIT]:
         lines.append(f"• {_slack_link(absolute('/queue/' + str(c['id'])), '#' + str(c['id']))}"
@@ -105,8 +106,8 @@ def telegram_text(site: Site | None, events: list[dict[str, Any]], test: bool = 
         suggestion = html.escape(_short(c["suggestion"])) if c["suggestion"] else "—"
         lines.append(f"#{c['id']} «{html.escape(_short(c['exact']))}» → «{suggestion}»")
         links = [_tg_link(absolute(f"/queue/{c['id']}"), _("Open in Errata"))]
-        if _http(c.get("url")):
-            links.append(_tg_link(c["url"], c.get("title") or c["url"]))
+        if page := _page(c.get("url"), site):
+            links.append(_tg_link(page, c.get("title") or c["url"]))
         lines.append(" · ".join(links))
     for c in changed[:LIST_LIMIT]:
         lines.append(f"{_tg_link(absolute('/queue/' + str(c['id'])), '#' + str(c['id']))} "
