@@ -79,12 +79,14 @@ def _register_blueprints(app: Flask) -> None:
     from service.demo.views import bp as demo_bp
     from service.ingest.views import bp as ingest_bp
     from service.mail.views import bp as mail_bp
+    from service.moderation.views import bp as moderation_bp
     from service.public.views import bp as public_bp
     from service.queue.views import bp as queue_bp
     from service.sites.views import bp as sites_bp
+    from service.stats.views import bp as stats_bp
 
-    for bp in (ingest_bp, api_bp, accounts_bp, queue_bp, sites_bp, channels_bp, mail_bp,
-               public_bp, demo_bp):
+    for bp in (ingest_bp, api_bp, accounts_bp, queue_bp, sites_bp, moderation_bp, channels_bp,
+               mail_bp, public_bp, stats_bp, demo_bp):
         app.register_blueprint(bp)
     # The ingest API is called cross-origin by the snippet without cookies: no CSRF there.
     csrf.exempt(ingest_bp)

@@ -24,6 +24,7 @@ from service.config import ConfigError, local_port
 from service.extensions import db
 from service.mail.cli import mail_group
 from service.models import Site
+from service.moderation.cli import block_group
 from service.pagecheck import cli as pagecheck_cli
 from service.sites.core import (
     SiteError,
@@ -80,6 +81,7 @@ cli.add_command(mail_group)
 cli.add_command(channel_group)
 cli.add_command(pagecheck_cli.check)
 cli.add_command(token_group)
+cli.add_command(block_group)
 
 
 def main() -> None:

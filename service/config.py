@@ -183,7 +183,7 @@ SETTINGS: tuple[Setting, ...] = (
             "how long each process keeps a site's key, origins and limits for ingest; an edit "
             "made in another process takes effect within this time", check=at_least(0)),
     Setting("ERRATA_BLOCK_CACHE_SECONDS", FLOAT, 5.0,
-            "how long each process keeps its copy of admin blocks (IP hashes, origins)",
+            "how long each process keeps its copy of the admins' blocks of readers (IP hashes)",
             check=at_least(0)),
     # -- editors -----------------------------------------------------------------------------
     Setting("ERRATA_LOGIN_LIMIT_ACCOUNT", LIMITS, "5/15 minutes",

@@ -14,6 +14,7 @@ from service.accounts import sessions
 from service.api.tokens import create_token
 from service.extensions import db
 from service.models import Correction, OutboxMail, Report
+from service.moderation import blocks
 from tests.conftest import post_report
 
 ROLES = ("anonymous", "editor_a", "editor_b", "admin", "deactivated")
@@ -73,8 +74,10 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/queue/{c}/status"): SITE_A,
     ("POST", "/queue/{c}/assign"): SITE_A,
     ("POST", "/queue/{c}/note"): SITE_A,
-    ("POST", "/queue/{c}/block"): SITE_A_ADMIN,
     ("POST", "/queue/{c}/check"): SITE_A,
+    ("GET", "/queue/{c}/reports/{r}/block"): SITE_A_ADMIN,
+    ("POST", "/queue/{c}/reports/{r}/block"): SITE_A_ADMIN,
+    ("POST", "/sites/{s}/blocks/{b}/lift"): ADMIN,
     ("GET", "/people"): ADMIN,
     ("GET", "/people/new"): ADMIN,
     ("POST", "/people/new"): ADMIN,
@@ -110,7 +113,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
 _CONVERTERS = {"<int:correction_id>": "{c}", "<int:site_id>": "{s}", "<int:editor_id>": "{e}",
                "<int:mail_id>": "{m}", "<path:filename>": "app/app.css",
                "<int:channel_id>": "{ch}", "<key>": "{k}", "<int:session_id>": "{n}",
-               "<int:token_id>": "{t}", "<name>": "activity"}
+               "<int:token_id>": "{t}", "<name>": "activity",
+               "<int:report_id>": "{r}", "<int:block_id>": "{b}"}
 
 
 def _template(rule: str) -> str:
@@ -157,8 +161,9 @@ def world(app, client, factory):
         db.session.add(OutboxMail(template="test", recipient="x@news.example", subject="s",
                                   body_text="b", status="failed"))
         token, _raw = create_token(db.session, db.session.get(Site, site_a.id), "tool")
+        block = blocks.block(db.session, "ip", "somehash", site_a.id, 2)
         db.session.commit()
-        ids = {"c": db.session.scalar(select(Correction.id)), "t": token.id,
+        ids = {"c": db.session.scalar(select(Correction.id)), "t": token.id, "b": block.id,
                "m": db.session.scalar(select(OutboxMail.id)),
                "r": db.session.scalar(select(Report.id)),
                "ch": db.session.scalar(select(Channel.id))}

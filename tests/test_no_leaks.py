@@ -68,7 +68,7 @@ def variants(endpoint, w):
                          ("me", "", str(w["editor_a"]), str(w["editor_b"]), str(w["admin"]),
                           "999999")],
         "queue.note": [{"note": "probe"}],
-        "queue.block": [{"kind": "ip", "report_id": str(w["report_b"])}],
+        "moderation.block_reader": [{}, {"hours": "24", "reason": "probe"}],
     }.get(endpoint, [{}])
 
 

@@ -1,4 +1,4 @@
-"""Editor actions as plain functions: status changes, assignment, notes, bulk, blocks."""
+"""Editor actions as plain functions: status changes, assignment, notes, bulk."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from service.extensions import db
-from service.models import Block, Correction, Editor, Event, Report, utcnow
+from service.models import Correction, Editor, Event, Report, utcnow
 from service.queue import actions
 from service.queue.actions import ActionError
 from service.queue.diff import diff_ops, word_diff
@@ -169,28 +169,6 @@ def test_bulk_assign(ctx, world):
     editor = ed("a@news.example")
     assert actions.bulk(db.session, editor, [c1.id, c2.id], "assign", assignee=editor) == 2
     assert c1.assignee_id == c2.assignee_id == editor.id
-
-
-def test_blocks_are_for_admins_and_write_block_rows(ctx, world):
-    c, r = make(world[0].id)
-    with pytest.raises(ActionError, match="Only admins"):
-        actions.block_reader(db.session, ed("a@news.example"), r)
-    admin = ed("admin@news.example")
-    actions.block_reader(db.session, admin, r)
-    actions.block_origin(db.session, admin, r)
-    db.session.commit()
-    blocks = {(b.kind, b.value, b.site_id) for b in db.session.scalars(select(Block))}
-    assert blocks == {("ip", "abc123", r.site_id), ("origin", "https://news.example", r.site_id)}
-    block = db.session.scalars(select(Block)).first()
-    assert 23.9 < (block.until - block.created_at).total_seconds() / 3600 <= 24
-    assert [e[0] for e in events(c)] == ["block_ip", "block_origin"]
-
-
-def test_report_without_ip_hash_cannot_be_blocked(ctx, world):
-    c, r = make(world[0].id)
-    r.ip_hash = None
-    with pytest.raises(ActionError, match="nothing to block"):
-        actions.block_reader(db.session, ed("admin@news.example"), r)
 
 
 @pytest.mark.parametrize("old, new, expected", [

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from service.extensions import db
-from service.models import Block, Correction, Event, Report, utcnow
+from service.models import Correction, Event, Report, utcnow
 from tests.conftest import csrf_token, login, post_report
 
 
@@ -90,7 +90,7 @@ def test_anonymous_is_sent_to_login(client, path):
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
 
 
-@pytest.mark.parametrize("action", ["status", "assign", "note", "block"])
+@pytest.mark.parametrize("action", ["status", "assign", "note"])
 def test_anonymous_posts_are_sent_to_login(client, app, world, action):
     app.config["WTF_CSRF_ENABLED"] = False  # past CSRF, the login check must still hold
     resp = client.post(f"/queue/{cid(world[0].id)}/{action}", data={"action": "fixed"})
@@ -117,7 +117,6 @@ def test_queue_lists_only_my_sites_with_open_counts(client, world):
     ("/queue/{id}/status", {"action": "fixed"}),
     ("/queue/{id}/assign", {"assignee": "me"}),
     ("/queue/{id}/note", {"note": "x"}),
-    ("/queue/{id}/block", {"kind": "ip", "report_id": 1}),
 ])
 def test_other_sites_correction_is_404(client, world, path, data):
     a, b = world
@@ -138,7 +137,7 @@ def test_other_sites_correction_is_404(client, world, path, data):
     assert visit(cid(a.id)).status_code != 404
 
 
-@pytest.mark.parametrize("action", ["status", "assign", "note", "block"])
+@pytest.mark.parametrize("action", ["status", "assign", "note"])
 def test_missing_csrf_token_is_400(client, world, action):
     client = signed_in(client, "admin@news.example")
     resp = client.post(f"/queue/{cid(world[0].id)}/{action}",
@@ -307,34 +306,6 @@ def test_bulk_actions(client, world):
     assert resp.status_code == 400
 
 
-def test_admin_blocks_reader_and_origin(client, world):
-    a, _ = world
-    c_id = cid(a.id)
-    report = sql(lambda: db.session.scalar(select(Report).where(Report.correction_id == c_id)))
-    client = signed_in(client, "a@news.example")
-    resp = post(client, f"/queue/{c_id}/block", {"kind": "ip", "report_id": report.id},
-                page="/queue")
-    assert resp.status_code == 403
-    client = signed_in(client, "admin@news.example")
-    html = client.get(f"/queue/{c_id}").get_data(as_text=True)
-    assert "Block this reader for 24 h" in html and "Block this origin" in html
-    for kind in ("ip", "origin"):
-        resp = post(client, f"/queue/{c_id}/block", {"kind": kind, "report_id": report.id},
-                    page="/queue")
-        assert resp.status_code == 302
-    all_blocks = sql(lambda: list(db.session.scalars(select(Block))))
-    blocks = {(b.kind, b.value, b.site_id) for b in all_blocks}
-    assert blocks == {("ip", report.ip_hash, a.id), ("origin", report.origin, a.id)}
-    assert all(b.until > utcnow() for b in all_blocks)
-    # Ingest now drops the blocked reader's reports (without telling them).
-    count = sql(lambda: db.session.query(Report).count())
-    post_report(client, a.key, exact="another", prefix="x ", suffix=" y")
-    assert sql(lambda: db.session.query(Report).count()) == count
-    resp = post(client, f"/queue/{c_id}/block", {"kind": "ip", "report_id": 99999},
-                page="/queue")
-    assert resp.status_code == 404
-
-
 @pytest.mark.parametrize("args", ["status=done", "site=x", "sort=random", "after=zzz",
                                   "before=zzz", "after=1_1&before=1_1"])
 def test_bad_filters_are_400_with_a_sentence(client, world, args):
@@ -474,8 +445,7 @@ def test_numbers_beyond_the_id_column_are_not_found_not_500(client, world):
     c_id = cid(world[0].id)
     resp = post(client, f"/queue/{big}/status", {"action": "fixed"}, page="/queue")
     assert resp.status_code == 404
-    resp = post(client, f"/queue/{c_id}/block", {"kind": "ip", "report_id": big}, page="/queue")
-    assert resp.status_code == 404
+    assert client.get(f"/queue/{c_id}/reports/{big}/block").status_code == 404
     resp = post(client, f"/queue/{c_id}/assign", {"assignee": str(big)}, page="/queue")
     assert resp.status_code == 400
     resp = post(client, "/queue/bulk", {"action": "fixed", "ids": [big]}, page="/queue")

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from service import counters
 from service.extensions import db
-from service.ingest import blocks, limits
+from service.ingest import limits
 from service.ingest.batch import Job, StoreFailed, group_commit
 from service.ingest.messages import message
 from service.ingest.reports import Pending
@@ -23,6 +23,7 @@ from service.ingest.sitecache import get_site
 from service.ingest.urls import BadURL, origin_of
 from service.ingest.validation import MAX_BODY, ValidationFailed, decode_body, parse_report
 from service.ingest.writer import writer_turn
+from service.moderation import blocks
 from service.privacy import ip_hash, ip_hashes
 from service.sanitize import clean_text
 
@@ -131,7 +132,8 @@ def _accept(data, hashed: str) -> Response:
 
     min_elapsed = current_app.config["ERRATA_MIN_ELAPSED_MS"]
     discard = None
-    if blocks.is_blocked(db.session, site.id, ip_hashes(), origin):
+    block_id = blocks.is_blocked(db.session, site.id, ip_hashes())
+    if block_id is not None:
         discard = "blocked"  # like the bots below: told nothing, and nothing is kept
     elif data.hp:
         discard = "honeypot"
@@ -141,6 +143,8 @@ def _accept(data, hashed: str) -> Response:
         # Answered like a success so a bot learns nothing; only counted.
         with writer_turn():
             counters.bump(db.session, site.id, discard)
+            if block_id is not None:
+                blocks.count_stopped(db.session, block_id)
             db.session.commit()
         return _json(202, {"status": "accepted"})
     # The site and block lookups may have read the database: end that read before the

@@ -14,15 +14,12 @@ from sqlalchemy.orm import Session
 
 from service.accounts.access import can_see_site, restrict
 from service.i18n import _
-from service.ingest import blocks
 from service.mail.hooks import on_status_changed
 from service.models import (
     OPEN_STATUSES,
-    Block,
     Correction,
     Editor,
     Event,
-    Report,
     Status,
     utcnow,
 )
@@ -30,7 +27,6 @@ from service.sanitize import clean_text
 
 MAX_NOTE = 2000
 MAX_FIX = 500  # the same bound as the quote and the suggestion
-BLOCK_HOURS = 24
 
 # Status actions as editors name them -> the status they set.
 STATUS_ACTIONS = {
@@ -181,35 +177,3 @@ def bulk(
             event = change_status(session, correction, editor, action, note)
         changed += event is not None
     return changed
-
-
-def _block(session: Session, editor: Editor, report: Report, kind: str, value: str,
-           hours: int) -> Block:
-    # Ingest's block() validates the value and tells this process's block cache at once.
-    if not editor.is_admin:
-        raise ActionError(_("Only admins can block readers or origins."))
-    if not value:
-        raise ActionError(_("This report has nothing to block by."))
-    try:
-        block = blocks.block(session, kind, value, report.site_id, hours, editor,
-                             reason=f"From correction #{report.correction_id}, "
-                                    f"report #{report.id}")
-    except blocks.BlockError as exc:
-        raise ActionError(_("Can't block that: %(problem)s.", problem=exc)) from exc
-    what = "this reader" if kind == "ip" else f"the origin {block.value}"
-    session.add(Event(correction_id=report.correction_id, editor_id=editor.id,
-                      action=f"block_{kind}", note=f"Blocked {what} for {hours} h"))
-    session.flush()
-    return block
-
-
-def block_reader(session: Session, editor: Editor, report: Report,
-                 hours: int = BLOCK_HOURS) -> Block:
-    """Refuse new reports from this report's IP hash on its site for ``hours`` (admins only)."""
-    return _block(session, editor, report, "ip", report.ip_hash or "", hours)
-
-
-def block_origin(session: Session, editor: Editor, report: Report,
-                 hours: int = BLOCK_HOURS) -> Block:
-    """Refuse new reports sent from this report's origin on its site (admins only)."""
-    return _block(session, editor, report, "origin", report.origin or "", hours)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -55,8 +54,3 @@ class BulkForm(_Form):
     ids = SelectMultipleField(choices=[], validate_choice=False, coerce=int)
     assignee = SelectField(_l("Assign to"), choices=[], validate_choice=False)
     next = HiddenField()
-
-
-class BlockForm(_Form):
-    kind = SelectField(choices=["ip", "origin"], validators=[InputRequired()])
-    report_id = IntegerField(validators=[InputRequired(_l("Choose a report."))])

@@ -39,7 +39,7 @@ from service.queue import actions
 from service.queue.actions import ActionError
 from service.queue.diff import word_diff
 from service.queue.export import queue_csv
-from service.queue.forms import AssignForm, BlockForm, BulkForm, NoteForm, StatusForm
+from service.queue.forms import AssignForm, BulkForm, NoteForm, StatusForm
 from service.queue.listing import (
     FilterError,
     fits_int,
@@ -78,6 +78,7 @@ EVENT_LABELS = {
     "page_present": lazy_gettext("checked the page: the error is still there"),
     "page_gone": lazy_gettext("checked the page: the error looks fixed"),
     "page_unknown": lazy_gettext("checked the page: can't tell"),
+    "unblock": lazy_gettext("lifted a block"),
 }
 # "Fixed" waits this long for its page check before showing the next page.
 AFTER_FIX_WAIT = 2.0
@@ -138,7 +139,7 @@ def _back(default: str) -> str:
     return default
 
 
-def _correction_or_404(correction_id: int) -> Correction:
+def correction_or_404(correction_id: int) -> Correction:
     """Another site's correction is "not found", not "forbidden": its existence is private."""
     correction = db.session.get(Correction, correction_id) if fits_int(correction_id) else None
     if correction is None or not can_see(current_user, correction):
@@ -218,7 +219,7 @@ def export():
 @login_required
 def article(correction_id: int):
     """All corrections of one article, whatever their status."""
-    correction = _correction_or_404(correction_id)
+    correction = correction_or_404(correction_id)
     return render_template("queue/article.html", c=correction,
                            rows=same_article(db.session, correction), nav_section="queue")
 
@@ -226,7 +227,7 @@ def article(correction_id: int):
 @bp.get("/queue/<int:correction_id>")
 @login_required
 def show(correction_id: int):
-    correction = _correction_or_404(correction_id)
+    correction = correction_or_404(correction_id)
     reports = list(db.session.scalars(
         select(Report).where(Report.correction_id == correction.id).order_by(Report.id)))
     events = list(db.session.scalars(
@@ -243,7 +244,7 @@ def show(correction_id: int):
 @bp.post("/queue/<int:correction_id>/status")
 @login_required
 def status(correction_id: int):
-    correction = _correction_or_404(correction_id)
+    correction = correction_or_404(correction_id)
     form = StatusForm()
     if not form.validate():
         abort(400, _form_errors(form))
@@ -299,7 +300,7 @@ def _check_after_fix(correction: Correction) -> None:
 @login_required
 def check(correction_id: int):
     """"Check the page": wait up to 10 s for the result, else say the check goes on."""
-    correction = _correction_or_404(correction_id)
+    correction = correction_or_404(correction_id)
     checked = pagecheck_runner.check_and_wait(correction.id)
     if checked is None:
         flash(_("The page is still being checked; reload this page in a moment to see the "
@@ -315,7 +316,7 @@ def check(correction_id: int):
 @bp.post("/queue/<int:correction_id>/assign")
 @login_required
 def assign(correction_id: int):
-    correction = _correction_or_404(correction_id)
+    correction = correction_or_404(correction_id)
     form = AssignForm()
     try:
         assignee = _assignee(form.assignee.data or "", {correction.site_id})
@@ -335,7 +336,7 @@ def assign(correction_id: int):
 @bp.post("/queue/<int:correction_id>/note")
 @login_required
 def note(correction_id: int):
-    correction = _correction_or_404(correction_id)
+    correction = correction_or_404(correction_id)
     form = NoteForm()
     if not form.validate():
         abort(400, _form_errors(form))
@@ -376,32 +377,3 @@ def bulk():
             pagecheck_runner.start_check(correction_id)
     flash(_bulk_done(form.action.data, changed), "success")
     return redirect(back)
-
-
-@bp.post("/queue/<int:correction_id>/block")
-@login_required
-def block(correction_id: int):
-    correction = _correction_or_404(correction_id)
-    if not current_user.is_admin:
-        abort(403, _("Only an admin can block readers or origins."))
-    form = BlockForm()
-    if not form.validate():
-        abort(400, _form_errors(form))
-    report = db.session.scalar(select(Report).where(
-        Report.id == form.report_id.data, Report.correction_id == correction.id)) \
-        if fits_int(form.report_id.data) else None
-    if report is None:
-        abort(404, _("That report is not part of this correction."))
-    try:
-        if form.kind.data == "ip":
-            actions.block_reader(db.session, current_user, report)
-            done = _("This reader can't send reports to this site for 24 hours.")
-        else:
-            actions.block_origin(db.session, current_user, report)
-            done = _("Reports from %(origin)s are refused for 24 hours.", origin=report.origin)
-    except ActionError as exc:
-        abort(400, str(exc))
-    db.session.commit()
-    flash(done, "success")
-    return redirect(url_for("queue.show", correction_id=correction.id))
-

@@ -24,6 +24,7 @@ from service.extensions import db
 from service.i18n import _, field_error
 from service.ingest.urls import display_origin
 from service.models import Site
+from service.moderation.blocks import active_blocks
 from service.sites.checks import CHECK_DAYS, open_counts, recent_reports, turned_away
 from service.sites.core import SiteError, apply_changes, create_site, embed_code
 from service.sites.forms import SiteForm
@@ -119,6 +120,7 @@ def show(site_id: int):
         open_count=open_counts(db.session).get(site.id, 0), defaults=_defaults(),
         channels=site_channels(db.session, site.id), channel_form=ChannelForm(),
         tokens=site_tokens(db.session, site.id),
+        blocks=active_blocks(db.session, site.id),
     )
 
 
