@@ -72,8 +72,10 @@ class EditorSessions(SecureCookieSessionInterface):
 
 
 COOKIELESS_PATHS = ("/api/", "/healthz", "/p/")
-# Pages anyone may cache besides those: the snippet's files and the public demo article.
+# What anyone may cache: the snippet's files, the demo article, the public corrections log.
+# Everything else (editors' pages, pages of mail links, the token API) says no-store.
 PUBLIC_ENDPOINTS = ("static", "demo.article")
+PUBLIC_PATHS = ("/p/",)
 
 # Error pages in the person's language. werkzeug's own descriptions are English; where a
 # view gave none of its own, ours replaces it.
@@ -144,7 +146,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(resp: Response) -> Response:
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        public = request.path.startswith(COOKIELESS_PATHS) or request.endpoint in PUBLIC_ENDPOINTS
+        public = request.path.startswith(PUBLIC_PATHS) or request.endpoint in PUBLIC_ENDPOINTS
         if not public:
             # Editors' pages (and the pages of their mail links) hold reader text, names and
             # CSRF tokens: no browser, proxy or back button may keep a copy.
