@@ -169,7 +169,12 @@ class Page:
     prev_before: str | None = None  # the "before" cursor of the page above; None on the first
 
 
-def _conditions(editor: Editor, filters: Filters, dialect: str) -> list:
+def _search_hit(session: Session, filters: Filters):
+    """The search condition, made once so every branch shares one read of the index."""
+    return search.matches(filters.q, session.get_bind().dialect.name) if filters.q else None
+
+
+def _conditions(editor: Editor, filters: Filters, search_hit) -> list:
     cond = []
     if filters.kind:
         cond.append(Correction.kind == filters.kind)
@@ -178,7 +183,7 @@ def _conditions(editor: Editor, filters: Filters, dialect: str) -> list:
     if filters.looks_fixed:
         cond.append(Correction.page_state == "gone")
     if filters.q:
-        cond.append(search.matches(filters.q, dialect))
+        cond.append(search_hit)
     return cond
 
 
@@ -191,14 +196,14 @@ def _after(column, descending: bool, key, row_id: int):
 
 
 def _branch(status: str, sites, editor: Editor, filters: Filters, limit: int,
-            dialect: str) -> Select:
+            search_hit) -> Select:
     """One ordered index range: a status, and a site (int), a set of sites, or every site.
 
     With a "before" cursor the range is read backwards, from the cursor towards the top."""
     column, descending = SORTS[filters.sort]
     descending ^= bool(filters.before)
     stmt = select(Correction.id.label("id"), column.label("k")).where(
-        Correction.status == status, *_conditions(editor, filters, dialect)
+        Correction.status == status, *_conditions(editor, filters, search_hit)
     )
     if isinstance(sites, int):
         stmt = stmt.where(Correction.site_id == sites)
@@ -239,8 +244,8 @@ def list_corrections(
         parts = [(st, site) for site in sorted(sites) for st in statuses]
     else:
         parts = [(st, sites) for st in statuses]
-    dialect = session.get_bind().dialect.name
-    branches = [_branch(st, site, editor, filters, limit + 1, dialect) for st, site in parts]
+    hit = _search_hit(session, filters)
+    branches = [_branch(st, site, editor, filters, limit + 1, hit) for st, site in parts]
     if len(branches) == 1:
         merged = branches[0].subquery()
     else:
@@ -298,7 +303,7 @@ def matching(session: Session, editor: Editor, filters: Filters) -> Select | Non
         return None
     stmt = select(Correction).where(Correction.status.in_(STATUS_FILTERS[filters.status]),
                                     *_conditions(editor, filters,
-                                                 session.get_bind().dialect.name))
+                                                 _search_hit(session, filters)))
     if sites is not None:
         stmt = stmt.where(Correction.site_id.in_(sorted(sites)))
     order = (column.desc(), Correction.id.desc()) if descending else (column, Correction.id)
