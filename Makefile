@@ -44,7 +44,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/pagecheck.py
 
 sizes:
-	@for f in static/js/*.js; do printf '%-32s %6d B raw %6d B gzip -9\n' $$f $$(wc -c <$$f) $$(gzip -9c $$f | wc -c); done
+	@for f in static/js/*.js; do printf '%-32s %6d B raw %6d B gzip -9\n' $$f $$(wc -c <$$f) $$(gzip -9cn $$f | wc -c); done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -45,7 +45,7 @@ LOADER, DIALOG = "errata.js", "errata-dialog.js"
 SOURCE_LANG = "en"
 TERSER = HERE / "node_modules" / ".bin" / "terser"
 RECORD = HERE / "built.json"
-ARGS = ["--compress", "passes=2", "--mangle", "--comments", "/^!/", "--ecma", "2017"]
+ARGS = ["--compress", "passes=2", "--mangle", "--comments", "/^!/", "--ecma", "2020"]
 MARK = "L10N("
 
 

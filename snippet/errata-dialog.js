@@ -1,9 +1,10 @@
-/*! Errata 0.1.0 dialog, MIT. */
+/*! Errata 0.1.0, MIT */
 // Source of static/js/errata-dialog.js (built by snippet/build.py; see docs/snippet.md).
-// Fetched by errata.js on first use: capture, the dialog, sending, the offline queue and the
-// touch button. Everything lives in one open shadow root, so page CSS can't reach in.
+// Fetched by errata.js (as a module, once a reader starts selecting, or on first use):
+// capture, the dialog, sending, the offline queue, the toasts and the button. Everything
+// lives in one open shadow root, so page CSS can't reach in. The legacy errata-dialog.js,
+// for loaders cached before the per-language split, is this file with every language.
 (() => {
-  'use strict';
   const w = window, d = document;
   const QUEUE = 'errata:q', BLOCK = '\u2029', MAX_EXACT = 500, CONTEXT = 64, WEEK = 6048e5;
   // The server takes a report sent sooner than this after the dialog opened for a bot's, and
@@ -12,23 +13,27 @@
   // Themeable through --errata-* custom properties, which inherit into the shadow root.
   // System colours (Canvas, LinkText) follow prefers-color-scheme through color-scheme.
   // There is no animation, so prefers-reduced-motion has nothing to turn off.
-  const CSS = `:host{all:initial!important}
-*{box-sizing:border-box;font:inherit;color:inherit}
-dialog,div,#b{--a:var(--errata-accent,LinkText);color-scheme:light dark;font:var(--errata-font,16px/1.5 system-ui,sans-serif)}
-dialog{background:var(--errata-bg,Canvas);color:var(--errata-fg,CanvasText);border:0;border-radius:9px;width:min(34em,100vw - 1em)}
-::backdrop{background:#0007}
-h2{margin:0;font-size:1.3em;font-weight:700}
-#q{padding:.5em;border-left:4px solid var(--a);background:#8882}
-mark{background:var(--errata-mark,#fd5);color:#000}
-label{display:block;margin:.5em 0}
-textarea,select,[type=email]{display:block;width:100%;min-height:44px}
-button{min-height:44px;margin-left:.5em;padding:0 1em;border:2px solid var(--a);border-radius:6px;background:none;color:var(--a);font-weight:700}
-#g,#b{background:var(--a);color:Canvas}
-.b{text-align:end}
-div,#b{position:fixed;z-index:2147483647}
-div{bottom:1em;left:1em;padding:1em;background:#222;color:#fff}
-div:empty{display:none}`;
+  const CSS = ':host{all:initial!important}'
+    + '*{box-sizing:border-box;font:inherit;color:inherit}'
+    + 'dialog,output,#b{--a:var(--errata-accent,LinkText);color-scheme:light dark;font:var(--errata-font,16px/1.5 system-ui)}'
+    + 'dialog{background:var(--errata-bg,Canvas);color:var(--errata-fg,CanvasText);border:0;border-radius:9px;width:min(34em,100vw - 1em)}'
+    + 'h2{margin:0;font-size:1.3em;font-weight:700}'
+    + '#q{padding:.5em;border-left:4px solid var(--a);background:#8882}'
+    + 'mark{background:var(--errata-mark,#fd5);color:#000}'
+    + 'label{display:block;margin:.5em 0}'
+    + 'textarea,select,[type=email]{display:block;width:100%;min-height:44px}'
+    + 'button{min-height:44px;margin-left:.5em;padding:0 1em;border:2px solid var(--a);border-radius:6px;background:none;color:var(--a);font-weight:700}'
+    + '#g,#b{background:var(--a);color:Canvas}'
+    + '.b{text-align:end}'
+    + '#b{position:fixed;z-index:2147483647;bottom:1em;right:1em}'
+    + '[popover]{padding:1em;max-width:30em}';
 
+  const touch = matchMedia('(pointer:coarse)').matches;
+  // The selection as a detached Range, which survives the dialog taking focus.
+  const pick = () => {
+    const g = d.getSelection();
+    return String(g).trim() ? g.getRangeAt(0).cloneRange() : null;
+  };
   const isSpace = (c) => /\s/.test(c || 'x');
   // Cuts by UTF-16 index may fall inside a surrogate pair (emoji, astral CJK): the broken
   // half is dropped, since a lone surrogate is text no server can store.
@@ -40,7 +45,15 @@ div:empty{display:none}`;
   // paragraph. start/end are offsets in that text of the whole root.
   const capture = (R, root) => {
     const sc = R.startContainer, ec = R.endContainer;
-    let raw = '', A = -1, B = -1;
+    let raw = '', A = -1, B = -1, N = R.commonAncestorContainer;
+    // Styles are read only near the selection: in the nearest block holding it (where the
+    // quote and its context come from) and its ancestors. Elsewhere in the root, the markup
+    // says what is hidden, and elements count as inline: text is only counted there, for
+    // start/end. Between blocks there is almost always whitespace, which counts as the one
+    // character a block boundary would.
+    while (N != root && (N.nodeType != 1 || /^(inline|contents|ruby)/.test(getComputedStyle(N).display))) {
+      N = N.parentNode;
+    }
     const walk = (el) => {
       for (let x = el.firstChild; x; x = x.nextSibling) {
         if (x.nodeType == 3) {
@@ -51,7 +64,8 @@ div:empty{display:none}`;
           raw += x.data;
         } else if (x.nodeType == 1 && !/^(SCRIPT|STYLE|NOSCRIPT|TEMPLATE|TEXTAREA|SELECT|IFRAME|OBJECT)$/.test(x.tagName) &&
             x.getAttribute('aria-hidden') != 'true') {
-          const display = getComputedStyle(x).display;
+          const display = x.contains(N) || N.contains(x) ? getComputedStyle(x).display
+            : x.hidden ? 'none' : 'inline';
           const sep = /^(inline|contents|ruby)/.test(display) ? '' : BLOCK;
           if (x.tagName == 'BR') raw += ' ';
           else if (display != 'none') {
@@ -102,8 +116,8 @@ div:empty{display:none}`;
   };
   const retryAfter = (res) => res && res.headers.get('Retry-After') * 1e3;
 
-  Errata.ui = (script, lang) => {
-    const o = script.dataset;
+  Errata.ui = (script, lang, last) => {
+    const o = script.dataset, corner = 'button' in o;
     // The reader's strings, written once here in English; snippet/build.py puts in one
     // language's translations from translations/<lang>/LC_MESSAGES/snippet.po.
     const t = L10N({
@@ -114,14 +128,16 @@ div:empty{display:none}`;
       "q": "No connection: your report is saved and will be sent later.",
       "r": "Too many reports. Try again in {n} min.",
       "l": "Too long: only the first 500 characters will be sent.",
-      "h": "Select the text with the error first."
+      "h": "Select the error first: with the mouse, with a finger (touch and hold), or with F7 and Shift+arrows.",
+      "o": "Select the error in the article text.",
+      "n": "Could not send (error {n}). Please try again later."
     }, lang);
-    let host, sr, dlg, tip, touchButton, saved, data, openedAt, previous, timer, listening, tries = 0;
+    let host, sr, dlg, touchButton, saved, data, openedAt, previous, timer, rest, listening, tries = 0;
 
     // A string body goes as text/plain;charset=UTF-8: a "simple" request, no preflight.
     const post = (body) => fetch(o.endpoint || new URL('/api/v1/reports', script.src), {
       method: 'POST', body: JSON.stringify(body), credentials: 'omit', keepalive: true,
-      signal: AbortSignal.timeout && AbortSignal.timeout(15e3),
+      signal: AbortSignal.timeout(15e3),
     });
     const later = (ms) => {
       listening = listening || !w.addEventListener('online', flush);
@@ -149,85 +165,124 @@ div:empty{display:none}`;
       }
     };
 
+    // Elements are built with the DOM, never from markup, so a Trusted Types CSP
+    // (require-trusted-types-for 'script') has nothing to object to.
+    const h = (tag, props, ...kids) => {
+      const e = Object.assign(d.createElement(tag), props);
+      e.append(...kids);
+      return e;
+    };
     const build = () => {
       if (host) return;
       host = d.createElement('errata-ui');
       sr = host.attachShadow({ mode: 'open' });
-      sr.innerHTML = `<div role=status></div><button id=b hidden>${t.t}</button>`;
+      // One button: by the resting selection on touch screens, else (data-button) in the
+      // corner, where Tab reaches it. Tab, a tap or a click may have cleared the selection
+      // by then: the last one is used.
+      sr.append(touchButton = h('button', { id: 'b', hidden: !corner, textContent: t.t,
+        onclick: () => click() }));
       // Constructed sheets are not inline styles: a strict style-src does not block them.
       const sheet = new CSSStyleSheet();
       sheet.replaceSync(CSS);
       sr.adoptedStyleSheets = [sheet];
-      [tip, touchButton] = sr.children;
-      touchButton.onclick = () => open(saved);
       d.body.append(host);
+      // The on-screen keyboard shrinks the visual viewport only: the open dialog is kept
+      // inside what is still visible, and scrolls within.
+      visualViewport.addEventListener('resize', fit);
+    };
+    const fit = () => {
+      const v = visualViewport, k = v.height < innerHeight - 1;
+      if (dlg) {
+        dlg.style.marginTop = k ? v.offsetTop + 4 + 'px' : '';
+        dlg.style.maxHeight = k ? v.height - 8 + 'px' : '';
+        // The field being typed in stays in sight.
+        sr.activeElement?.scrollIntoView({ block: 'nearest' });
+      }
+    };
+    // A toast is a popover, placed by the browser's own top-layer styles. <output> is a
+    // polite live region (role=status), filled after a tick so screen readers announce it.
+    const toast = (m) => {
+      const e = sr.appendChild(h('output', { popover: 'manual' }));
+      e.showPopover();
+      setTimeout(() => { e.textContent = m; }, 50);
+      setTimeout(() => e.remove(), 8e3);
     };
 
     const open = (range) => {
       build();
       if (dlg && dlg.open) return;
-      touchButton.hidden = true;
+      touchButton.hidden = !corner;
       const root = o.root ? d.querySelector(o.root) : d.body;
-      const c = range && root && capture(range, root);
-      if (!c || !c.exact) {
-        // Filled after a tick, so screen readers announce the live region's new text.
-        tip.textContent = '';
-        setTimeout(() => { tip.textContent = t.h; }, 50);
-        setTimeout(() => { tip.textContent = ''; }, 4e3);
-        return;
-      }
+      if (range && !(root && root.contains(range.commonAncestorContainer))) return toast(t.o);
+      const c = range && capture(range, root);
+      // The kept draft (closed with Esc or Cancel, or after a 429) comes back when there is
+      // no new selection, or the same one.
+      if (dlg && !dlg.sent && (!c || c.start == data.start && c.end == data.end)) return show();
+      if (!c || !c.exact) return toast(t.h);
       const canonical = d.querySelector('link[rel=canonical]');
       data = {
         site: o.site, url: location.href.split('#')[0], canonical: canonical && canonical.href,
         title: d.title, lang: d.documentElement.lang || lang, exact: c.exact, prefix: c.prefix,
         suffix: c.suffix, start: c.start, end: c.end,
       };
-      // A fresh dialog each time: nothing to reset. Only our own strings go through innerHTML;
-      // the page's text is set with textContent.
       if (dlg) dlg.remove();
-      dlg = d.createElement('dialog');
+      let m, x, g;
+      const F = h('form', 0,
+        h('h2', { id: 'h', textContent: t.t }),
+        h('p', { id: 'q' }, c.prefix && '…' + c.prefix, h('mark', { textContent: c.exact }),
+          c.suffix && c.suffix + '…'),
+        h('p', { hidden: !c.long, textContent: t.l }),
+        h('label', 0, t.f, h('textarea', { name: 'suggestion', rows: 2, maxLength: 500, value: c.exact })),
+        h('label', 0, t.k, h('select', { name: 'kind' },
+          ...['typo', 'fact', 'other'].map((k) => h('option', { value: k, textContent: t[k] })))),
+        h('label', 0, t.c, h('textarea', { name: 'comment', rows: 2, maxLength: 2e3 })),
+        h('label', 0, t.e, h('input', { type: 'email', name: 'email', autocomplete: 'email' })),
+        h('input', { name: 'hp', hidden: 1 }),
+        m = h('output', { id: 'm' }),
+        h('p', { className: 'b' },
+          x = h('button', { type: 'button', id: 'x', textContent: t.x, onclick: () => dlg.close() }),
+          g = h('button', { id: 'g', textContent: t.s })));
+      dlg = h('dialog', {
+        // Ctrl/⌘+Enter sends; focus goes back where it was on closing.
+        onkeydown: (e) => {
+          if ((e.ctrlKey || e.metaKey) && e.key == 'Enter') {
+            e.preventDefault();
+            F.requestSubmit();
+          }
+        },
+        onclose: () => previous?.focus?.({ preventScroll: true }),
+      }, F);
       dlg.setAttribute('aria-labelledby', 'h');
-      dlg.innerHTML = `<form><h2 id=h>${t.t}</h2><p id=q><span></span><mark></mark><span></span><p id=l${c.long ? '' : ' hidden'}>${t.l}</p><label>${t.f}<textarea name=suggestion rows=2 maxlength=500 autofocus></textarea></label><label>${t.k}<select name=kind>${['typo', 'fact', 'other'].map((k) => `<option value=${k}>${t[k]}`).join('')}</select></label><label>${t.c}<textarea name=comment rows=2 maxlength=2000></textarea></label><label>${t.e}<input type=email name=email autocomplete=email></label><input name=hp hidden><p id=m role=status></p><p class=b><button type=button id=x>${t.x}</button><button id=g>${t.s}</button></form>`;
       sr.append(dlg);
-      const F = dlg.firstChild, $ = (id) => sr.getElementById(id);
-      const say = (m) => { $('m').textContent = m; };
-      const [before, mark, after] = $('q').children;
-      before.textContent = c.prefix && '…' + c.prefix;
-      mark.textContent = c.exact;
-      after.textContent = c.suffix && c.suffix + '…';
-      F.suggestion.value = c.exact;
-      $('x').onclick = () => dlg.close();
-      dlg.onkeydown = (e) => {
-        if ((e.ctrlKey || e.metaKey) && e.key == 'Enter') {
-          e.preventDefault();
-          F.requestSubmit();
-        }
-      };
-      // Focus goes back where it was (showModal moved it in; Tab stays inside while open).
-      dlg.onclose = () => previous && previous.focus && previous.focus({ preventScroll: true });
+      const say = (text) => { m.textContent = text; };
       F.onsubmit = async (e) => {
         e.preventDefault();
-        const send = $('g'), cancel = $('x');
-        if (send.disabled) return;
+        if (g.disabled) return;
         const body = {
           ...data, kind: F.kind.value, suggestion: F.suggestion.value, comment: F.comment.value,
           notify: !!F.email.value, email: F.email.value, hp: F.hp.value,
           client: 'errata.js/0.1.0',
         };
-        const done = (m) => {
-          say(m);
-          send.hidden = true;
-          cancel.textContent = t.z;
-          cancel.focus();
+        // Sent or kept: the form gives way to the message alone (in the same live region, so
+        // it is announced) and a Close button; the draft is gone; it closes by itself.
+        const done = (text) => {
+          const sent = dlg;
+          F.replaceChildren(F.firstChild, m, x);
+          x.textContent = t.z;
+          x.focus();
+          say(text);
+          sent.sent = 1;
+          setTimeout(() => sent.close(), 6e3);
         };
-        send.disabled = true;
+        g.disabled = true;
         say(t.i);
         // A quick Ctrl+Enter twice: wait out the rest of the minimum, showing "Sending…".
         await new Promise((ok) => setTimeout(ok, openedAt + MIN_ELAPSED - Date.now()));
         body.elapsed_ms = Date.now() - openedAt;
-        let res = 0, j = {};
+        let res = 0, j = 0;
         try {
           res = await post(body);
+          // A firewall's or a proxy's own error page is HTML, not our JSON.
           j = await res.json().catch(() => j);
         } catch (err) { /* offline, refused, timed out */ }
         if (res && res.ok) done(t.ok);
@@ -237,35 +292,61 @@ div:empty{display:none}`;
           later(retryAfter(res));
           done(t.q);
         } else {
-          // 4xx: the reader's text stays; 429 re-enables Send after Retry-After.
+          // 4xx: the reader's text stays; 429 re-enables Send after Retry-After. Fields the
+          // reader can fix are named by their own labels, so in the dialog's language.
+          const bad = Object.keys(j.fields || {}).filter((f) => F[f] && F[f].labels);
           say(res.status == 429
             ? t.r.replace('{n}', Math.ceil(retryAfter(res) / 6e4) || 1)
-            : (t[j.error] || j.message) +
-              (j.fields ? ' ' + Object.entries(j.fields).map((f) => f.join(' ')).join('; ') : ''));
-          setTimeout(() => { send.disabled = false; }, retryAfter(res));
+            : j.message
+              ? j.message + bad.map((f) => ' ' + F[f].labels[0].firstChild.data).join(';')
+              : t.n.replace('{n}', res.status));
+          bad.forEach((f) => F[f].setAttribute('aria-invalid', true));
+          setTimeout(() => { g.disabled = false; }, retryAfter(res));
         }
       };
-      previous = d.activeElement;
+      show();
+    };
+    const show = () => {
+      previous = sr.activeElement || d.activeElement;
       openedAt = Date.now();
       dlg.showModal();
+      fit();
     };
 
-    // Touch: under the resting selection, clear of the handles and of the copy menu above it.
+    // Touch: under the resting selection, clear of the handles (about 24 px under the text)
+    // and of the copy menu, which Android and iOS put above the selection; above the menu
+    // when there is no room below; back in its corner (or hidden) when the range has no box.
     const place = () => {
-      if (touchButton.hidden) return;
-      const rects = saved.getClientRects(), q = rects[rects.length - 1];
-      touchButton.style.top = Math.min(q.bottom + 36, innerHeight - touchButton.offsetHeight - 8) + 'px';
-      touchButton.style.left = Math.max(8, Math.min(q.right - touchButton.offsetWidth / 2,
-        innerWidth - touchButton.offsetWidth - 8)) + 'px';
+      const r = saved && saved.getBoundingClientRect();
+      let y = r && r.bottom + 36;
+      if (y > innerHeight - 52) y = r.top - 144;
+      touchButton.style.inset = r && r.height && y > 8 ? `${y}px auto auto ${Math.max(8,
+        Math.min(r.right - 60, innerWidth - touchButton.offsetWidth - 8))}px` : '';
     };
     const button = (range) => {
       build();
-      saved = range || saved;
-      touchButton.hidden = !range || (dlg && dlg.open);
+      saved = range;
+      touchButton.hidden = !(range || corner) || (dlg && dlg.open);
       place();
       w.addEventListener('scroll', place, { passive: true });
     };
+    // The last selection is kept for the button. On touch screens the button comes by it
+    // once it rests (selectionchange fires on every handle drag); loaders before the
+    // per-language files drive button() themselves.
+    const check = () => {
+      const r = pick();
+      if (r) last = r;
+      clearTimeout(rest);
+      if (touch) rest = setTimeout(() => button(pick()), 500);
+    };
+    d.addEventListener('selectionchange', check);
+    check();
+    if (corner) build();
 
-    return { open, flush, button };
+    // A click on a button (ours, or the site's calling Errata.open()) may have cleared the
+    // selection: the last one seen is used.
+    const click = () => open(pick() || last);
+
+    return { open, flush, button, click };
   };
 })();

@@ -1,0 +1,211 @@
+"""The reader snippet on a slow network, in Chromium (a benchmark, not a test).
+
+    .venv/bin/python bench/snippet.py [--runs 15] [--latency 300]
+
+Serves a news-like page and the snippet files from a local server, and drives Debian's
+Chromium through Playwright with Chromium's own network throttling (``--latency`` ms added
+to every request, DevTools' Network.emulateNetworkConditions). Each run is a fresh browser
+context (a cold cache), as a reader arriving from a search engine. Two versions side by side:
+
+- ``now``: ``static/js/errata.js`` and its per-language dialog file;
+- ``0.1.0``: the previous release's files (``bench/baseline/``), which fetch the dialog only
+  on the first Ctrl+Enter.
+
+Measured per run (issue 16, §6):
+
+1. **first use**: the reader selects text with the mouse, presses Ctrl+Enter one second
+   later; the time from the key event to the first animation frame in which the dialog is
+   open (target: under 100 ms);
+2. **later use**: Esc, a new selection, Ctrl+Enter again: the same time (target: under 16 ms);
+3. **page load**: main-thread time of errata.js during page load (target: under 1 ms), from
+   a Chromium trace: the thread CPU time (``tdur``) of the file's EvaluateScript and
+   FunctionCall events, i.e. running it, the hint included, and any DOMContentLoaded listener.
+   Tracing adds to that (DOM changes are recorded), so an empty one-line script is measured
+   the same way as the floor (``empty``). CPU time, not wall time: a page's main thread also
+   waits in synchronous calls, e.g. the first ``localStorage`` read of a fresh profile, which
+   0.1.0 made at load (now two seconds later).
+
+Printed: median and 90th percentile of each, per version.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path, where bench/queue.py would
+# shadow the standard library's queue module (which Playwright's file writing imports).
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import logging  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+from werkzeug.wrappers import Request, Response  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+VERSIONS = {"now": ROOT / "static" / "js", "0.1.0": ROOT / "bench" / "baseline"}
+
+PAGE = """<!doctype html><html lang="ru"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Статья</title></head>
+<body><article>
+<h1>Совет министров обсудил бюджет</h1>
+<p id="p">Совет министров собрался в четверг, чтобы обсудить новый бюджет города на следующий
+год, и принял его после долгих споров.</p>
+{paragraphs}
+</article>
+<p class="hint"></p>
+<script src="/{version}/errata.js" data-site="bench" data-root="article" data-hint=".hint"
+ defer></script>
+</body></html>"""
+FILLER = "<p>Абзац {i}: текст статьи, чтобы страница была похожа на настоящую новость.</p>"
+
+WATCH = """() => {
+  window.__key = 0; window.__seen = 0;
+  addEventListener('keydown', (e) => { if (e.key == 'Enter') window.__key = e.timeStamp; }, true);
+  const open = () => [...document.querySelectorAll('errata-ui')].some(
+      (h) => h.shadowRoot && h.shadowRoot.querySelector('dialog[open]'));
+  const tick = (t) => {
+    if (window.__key && open()) window.__seen = t; else requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
+def serve(paragraphs: int):
+    def app(environ, start_response):
+        req = Request(environ)
+        parts = req.path.strip("/").split("/")
+        if len(parts) == 1 and parts[0] in VERSIONS:
+            body = PAGE.format(version=parts[0], paragraphs="\n".join(
+                FILLER.format(i=i) for i in range(paragraphs)))
+            return Response(body, mimetype="text/html")(environ, start_response)
+        if len(parts) == 2 and parts[0] in VERSIONS and (VERSIONS[parts[0]] / parts[1]).is_file():
+            return Response((VERSIONS[parts[0]] / parts[1]).read_bytes(),
+                            mimetype="text/javascript")(environ, start_response)
+        return Response(status=404)(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def drag_select(page, css: str) -> None:
+    """Select the element's first line with the mouse, as a reader does."""
+    page.locator(css).scroll_into_view_if_needed()
+    box = page.locator(css).bounding_box()
+    y = box["y"] + 10
+    page.mouse.move(box["x"] + 2, y)
+    page.mouse.down()
+    for step in range(1, 6):
+        page.mouse.move(box["x"] + 2 + step * 40, y)
+    page.mouse.up()
+
+
+def wait_open(page) -> float:
+    page.wait_for_function("() => window.__seen > 0", timeout=15_000)
+    return page.evaluate("() => window.__seen - window.__key")
+
+
+def one_run(browser, base: str, version: str, latency: int) -> tuple[float, float]:
+    context = browser.new_context()
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": latency, "downloadThroughput": -1, "uploadThroughput": -1})
+    try:
+        page.goto(f"{base}/{version}")
+        page.wait_for_function("() => window.Errata")
+        drag_select(page, "#p")
+        page.wait_for_timeout(1000)
+        page.evaluate(WATCH)
+        page.keyboard.press("Control+Enter")
+        first = wait_open(page)
+        page.keyboard.press("Escape")
+        page.wait_for_function("""() => ![...document.querySelectorAll('errata-ui')].some(
+            (h) => h.shadowRoot && h.shadowRoot.querySelector('dialog[open]'))""")
+        drag_select(page, "h1")
+        page.wait_for_timeout(200)
+        page.evaluate(WATCH)
+        page.keyboard.press("Control+Enter")
+        later = wait_open(page)
+        return first, later
+    finally:
+        context.close()
+
+
+def load_cost(browser, base: str, version: str, tmp: Path) -> float:
+    """Milliseconds of main-thread CPU time errata.js takes while the page loads."""
+    context = browser.new_context()
+    page = context.new_page()
+    trace = tmp / f"trace-{version}.json"
+    browser.start_tracing(page=page, path=str(trace), categories=["devtools.timeline"])
+    try:
+        page.goto(f"{base}/{version}")
+        page.wait_for_function("() => window.Errata")
+        page.wait_for_timeout(100)
+    finally:
+        browser.stop_tracing()
+        context.close()
+    events = json.loads(trace.read_text())
+    events = events["traceEvents"] if isinstance(events, dict) else events
+    total = 0.0
+    for e in events:
+        url = ((e.get("args") or {}).get("data") or {}).get("url") or ""
+        if e.get("ph") == "X" and url.endswith(f"/{version}/errata.js") and e.get("name") in (
+                "EvaluateScript", "FunctionCall"):
+            total += e.get("tdur", e.get("dur", 0)) / 1000
+    return total
+
+
+def summary(values: list[float]) -> str:
+    values = sorted(values)
+    p90 = values[min(len(values) - 1, round(0.9 * (len(values) - 1)))]
+    return f"median {statistics.median(values):7.1f} ms  p90 {p90:7.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--latency", type=int, default=300)
+    parser.add_argument("--paragraphs", type=int, default=200)
+    args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = serve(args.paragraphs)
+    base = f"http://127.0.0.1:{server.server_port}"
+
+    with sync_playwright() as pw, tempfile.TemporaryDirectory() as tmp:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        print(f"Chromium {browser.version}, {args.latency} ms added latency, "
+              f"{args.runs} runs per version, {args.paragraphs + 2} paragraphs")
+        empty = Path(tmp) / "empty"
+        empty.mkdir()
+        (empty / "errata.js").write_text("window.Errata = {};\n")
+        VERSIONS["empty"] = empty
+        floor = [load_cost(browser, base, "empty", Path(tmp)) for _ in range(args.runs)]
+        print(f"empty  page load  {summary(floor)}  (a one-line script: the floor)")
+        for version in ("now", "0.1.0"):
+            firsts, laters = [], []
+            for _ in range(args.runs):
+                first, later = one_run(browser, base, version, args.latency)
+                firsts.append(first)
+                laters.append(later)
+            loads = [load_cost(browser, base, version, Path(tmp)) for _ in range(args.runs)]
+            print(f"{version:6} first use  {summary(firsts)}")
+            print(f"{version:6} later use  {summary(laters)}")
+            print(f"{version:6} page load  {summary(loads)}  (errata.js main thread)")
+        browser.close()
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
