@@ -23,7 +23,6 @@ from flask_babel import refresh
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
-from jinja2 import TemplateNotFound
 from sqlalchemy import select
 from werkzeug.exceptions import TooManyRequests
 from wtforms import SelectChoice
@@ -66,30 +65,16 @@ WRONG_LOGIN = lazy_gettext("That email and password don't match an active accoun
 
 # -- shared page helpers -----------------------------------------------------------------------
 
-def has_endpoint(name: str) -> bool:
-    return name in current_app.view_functions
-
-
-def has_template(name: str) -> bool:
-    try:
-        current_app.jinja_env.get_template(name)
-    except TemplateNotFound:
-        return False
-    return True
-
-
 def home_url() -> str:
-    """Where a logged-in editor starts: the queue (once it exists), else their settings."""
+    """Where a logged-in editor starts: the queue; anyone else: the login page."""
     if not current_user.is_authenticated:
         return url_for("accounts.login")
-    if has_endpoint("queue.index"):
-        return url_for("queue.index")
-    return url_for("accounts.settings")
+    return url_for("queue.index")
 
 
 @bp.app_context_processor
 def _page_helpers() -> dict:
-    return {"has_endpoint": has_endpoint, "has_template": has_template, "home_url": home_url}
+    return {"home_url": home_url}
 
 
 @bp.app_errorhandler(CSRFError)
