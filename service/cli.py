@@ -23,7 +23,7 @@ from service.channels.core import ChannelError
 from service.config import ConfigError, local_port
 from service.extensions import db
 from service.mail.cli import mail_group
-from service.models import Site
+from service.models import Site, utcnow
 from service.moderation.cli import block_group
 from service.pagecheck import cli as pagecheck_cli
 from service.sites.core import (
@@ -317,7 +317,8 @@ def purge(older_than: str | None) -> None:
     """Erase reader emails, IP hashes and user agents from old reports (corrections stay)."""
     from datetime import timedelta
 
-    from service.privacy import parse_age, purge_old_mail, purge_reader_data
+    from service.mail.sender import purge_mail
+    from service.privacy import parse_age, purge_reader_data
 
     if older_than:
         try:
@@ -331,7 +332,7 @@ def purge(older_than: str | None) -> None:
                                    "(or set ERRATA_PURGE_DAYS)")
         age = timedelta(days=days)
     count = purge_reader_data(db.session, age)
-    mails = purge_old_mail(db.session, age)
+    mails = purge_mail(db.session, utcnow() - age, ("sent", "failed"))
     db.session.commit()
     click.echo(f"Erased reader data from {count} report(s) older than {_age_words(age)}; "
                f"deleted {mails} delivered mail(s).")

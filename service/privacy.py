@@ -14,10 +14,11 @@ import re
 from datetime import timedelta
 
 from flask import Flask, current_app, request
-from sqlalchemy import delete, or_, update
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
-from service.models import OutboxMail, Report, utcnow
+from service.mail.sender import purge_mail
+from service.models import Report, utcnow
 
 
 def reader_network(ip: str) -> str:
@@ -98,21 +99,6 @@ def purge_reader_data(session: Session, older_than: timedelta) -> int:
     return result.rowcount or 0
 
 
-def purge_old_mail(session: Session, older_than: timedelta) -> int:
-    """Delete delivered (or given-up) mails older than ``older_than`` from the outbox.
-
-    A sent thank-you still names its reader; once delivered it is no longer needed.
-    Pending mail is never touched. Returns how many were deleted. The caller commits.
-    """
-    cutoff = utcnow() - older_than
-    result = session.execute(
-        delete(OutboxMail)
-        .where(OutboxMail.status.in_(("sent", "failed")), OutboxMail.created_at < cutoff)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
-
-
 def purge_if_due(session: Session, app: Flask) -> int | None:
     """Run :func:`purge_reader_data` at most once a day, if ``ERRATA_PURGE_DAYS`` is set.
 
@@ -128,7 +114,7 @@ def purge_if_due(session: Session, app: Flask) -> int | None:
     if app.extensions.get("errata_purged_on") == today:
         return None
     purged = purge_reader_data(session, timedelta(days=days))
-    purge_old_mail(session, timedelta(days=days))
+    purge_mail(session, utcnow() - timedelta(days=days), ("sent", "failed"))
     session.commit()
     app.extensions["errata_purged_on"] = today
     logging.getLogger(__name__).info(

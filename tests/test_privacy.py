@@ -128,7 +128,7 @@ def test_purge_deletes_old_delivered_mail_but_never_pending_mail(app, runner):
                                 ("sent", utcnow())):
             db.session.add(OutboxMail(template="reader_thanks_en", recipient="r@example.org",
                                       subject="Fixed", body_text="Thanks", status=status,
-                                      created_at=created))
+                                      created_at=created, next_attempt_at=created))
         db.session.commit()
     result = runner.invoke(args=["purge", "--older-than", "90d"])
     assert "deleted 2 delivered mail(s)" in result.output

@@ -357,17 +357,18 @@ def retry(session: Session, mail_id: int) -> bool:
     return True
 
 
-def prune_sent(session: Session, now: datetime) -> int:
-    """Delete sent mail older than ERRATA_MAIL_KEEP_DAYS: it holds reader addresses, and the
-    Outbox only needs recent counts. Commits."""
-    cutoff = now - timedelta(days=current_app.config["ERRATA_MAIL_KEEP_DAYS"])
+def purge_mail(session: Session, before: datetime, statuses: tuple[str, ...] = ("sent",)) -> int:
+    """Delete mail in ``statuses`` that fell due before ``before``: sent mail holds reader
+    addresses, and the Outbox only needs recent counts. The one purge of the outbox, for the
+    sender's rounds (sent mail after ERRATA_MAIL_KEEP_DAYS) and for the privacy purge (sent
+    and failed mail after ERRATA_PURGE_DAYS or ``errata purge``). Pending mail is never
+    touched. Returns how many were deleted; the caller commits."""
     # next_attempt_at is when it last fell due, shortly before it was sent; the
     # (status, next_attempt_at) index makes this cheap to run every round.
     result = session.execute(
         delete(OutboxMail)
-        .where(OutboxMail.status == "sent", OutboxMail.next_attempt_at < cutoff)
+        .where(OutboxMail.status.in_(statuses), OutboxMail.next_attempt_at < before)
         .execution_options(synchronize_session=False))
-    session.commit()
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -381,7 +382,8 @@ def run_once(session: Session, now: datetime | None = None) -> Tally:
 
     now = now or utcnow()
     reclaim_stale(session, now)
-    prune_sent(session, now)
+    purge_mail(session, now - timedelta(days=current_app.config["ERRATA_MAIL_KEEP_DAYS"]))
+    session.commit()
     collect_new(session, now)
     collect_digests(session, now)
     collect_batches(session, now)
