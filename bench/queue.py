@@ -190,18 +190,23 @@ def make_app(url: str, instance: str):
 
 
 def signed_in(app, email: str):
+    """A test client logged in through the real form (sessions are server-side)."""
     from sqlalchemy import select
 
+    from service.accounts.core import set_password
     from service.extensions import db
     from service.models import Editor
 
     with app.app_context():
         editor = db.session.scalar(select(Editor).where(Editor.email == email))
-        user_id = editor.get_id()
+        set_password(editor, "bench password 1234")
+        db.session.commit()
     client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user_id
-        sess["_fresh"] = True
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    resp = client.post("/login", data={"csrf_token": token, "email": email,
+                                       "password": "bench password 1234"})
+    assert resp.status_code == 302, resp.status_code
     return client
 
 
