@@ -226,3 +226,25 @@ def test_the_demo_in_both_languages(client, runner):
     # The deliberate errors are there to be reported.
     for mistake in ("В течении", "Учавствовать", "рекламной компании", "Записатся"):
         assert mistake in ru
+
+
+def test_an_invited_editor_gets_the_browsers_language_and_zone_when_joining(client, factory,
+                                                                            app):
+    from service.mail.accounts import invite_editor
+    from service.mail.tokens import account_token
+
+    with app.app_context():
+        editor = invite_editor(db.session, "new@news.example")
+        db.session.commit()
+        token = account_token(editor, "invite")
+        editor_id = editor.id
+    path = f"/invite/{token}"
+    page = client.get(path, headers=RU).get_data(as_text=True)
+    assert "<h1>Добро пожаловать в Errata</h1>" in page
+    resp = client.post(path, headers=RU, data={
+        "csrf_token": csrf_token(page), "password": "a long enough password",
+        "confirm": "a long enough password", "timezone": "Asia/Almaty"})
+    assert resp.status_code == 302
+    with app.app_context():
+        stored = db.session.get(Editor, editor_id)
+        assert (stored.language, stored.timezone) == ("ru", "Asia/Almaty")

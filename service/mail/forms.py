@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from service.accounts.core import MIN_PASSWORD
@@ -17,6 +17,8 @@ from service.i18n import lazy_gettext as _l
 
 
 class SetPasswordForm(FlaskForm):
+    # The zone the browser reports (static/app/app.js): an invited editor's first sign-in.
+    timezone = HiddenField()
     password = PasswordField(_l("New password"), validators=[
         password_limit(),
         DataRequired(_l("Choose a password.")),

@@ -13,7 +13,7 @@ from service.accounts import sessions
 from service.accounts.access import admin_required
 from service.accounts.core import AccountError, set_password
 from service.extensions import csrf, db, limiter
-from service.i18n import _, fall_back_to, field_error, lazy_gettext, ngettext
+from service.i18n import _, fall_back_to, field_error, first_defaults, lazy_gettext, ngettext
 from service.mail import notify, readers, sender
 from service.mail.accounts import invite_editor, queue_invitation, queue_password_reset
 from service.mail.forms import InviteForm, ResetRequestForm, SetPasswordForm
@@ -104,6 +104,7 @@ def _set_password_page(token: str, purpose: str):
             # session of theirs ends (a reset is what someone does who fears a stolen one).
             if purpose == "reset":
                 sessions.end_all(db.session, editor)
+            first_defaults(editor, form.timezone.data)
             sessions.sign_in(db.session, editor)
             db.session.commit()
             flash(_("Your password is set. Welcome to Errata.") if purpose == "invite"
