@@ -354,3 +354,52 @@ def test_a_russian_editor_reads_the_check_in_russian(app, client, site, newsroom
     assert "Проверить страницу" in html and "Похоже, исправлено" in html
     assert "Текст вокруг цитаты найден, но самой цитаты в нём больше нет. Теперь там: «million»" \
         in html
+
+
+def test_the_mail_sender_process_checks_pages_beside_mail_and_a_slow_page_delays_no_mail(
+        app, client, factory, newsroom, smtp):
+    """`errata mail send --loop` (what `make run` starts): its page checker is stuck on a
+    page that never finishes, and mail still goes out meanwhile; both loops beat."""
+    import signal
+    import subprocess
+    import time
+
+    from tests.mail_support import ROOT, SENDER_CMD, sender_env
+
+    site = factory.site("Riverside Gazette", origins=(newsroom.origin,),
+                        notify_emails=["desk@gazette.example"])
+    newsroom.pages["/slow"] = Served(trickle=True)
+    cid = report(client, site, newsroom, path="/slow")
+    proc = subprocess.Popen([*SENDER_CMD, "--loop", "--interval", "0.1"], cwd=ROOT,
+                            env=sender_env(app, smtp), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):  # the checker has started on the slow page
+            if any(r.path == "/slow" for r in newsroom.requests):
+                break
+            time.sleep(0.05)
+        for _ in range(600):  # ... and the mail arrives while it waits
+            if smtp.inbox.messages:
+                break
+            time.sleep(0.05)
+        assert [m.to for m in smtp.inbox.messages] == ["desk@gazette.example"]
+        with app.app_context():
+            assert correction(cid).page_checked_at is None  # the slow fetch has not ended
+        for _ in range(300):  # the mail loop beats after its round; the checker once its
+            loops = client.get("/healthz").get_json()["loops"]  # round ends (the 10 s cut)
+            if not (loops["mail"]["stale"] or loops["page_checks"]["stale"]):
+                break
+            time.sleep(0.1)
+        assert loops["mail"]["stale"] is False and loops["page_checks"]["stale"] is False
+        with app.app_context():
+            c = correction(cid)
+            assert (c.page_state, c.page_reason) == ("unknown", "timeout")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert proc.returncode == 0

@@ -43,45 +43,81 @@ def user_agent() -> str:
     return f"Errata-PageCheck/{__version__} (+{current_app.config['ERRATA_BASE_URL']})"
 
 
-def _validators(corrections: list[Correction]) -> tuple[str | None, str | None]:
+@dataclass(frozen=True)
+class Spot:
+    """What a check needs of one correction, read before the fetch: no database object is
+    touched (and no transaction held open) while Errata waits for a page."""
+
+    id: int
+    url: str
+    origins: tuple[str, ...]
+    exact: str
+    prefix: str
+    suffix: str
+    hint: int | None  # the first report's ``start``: where the reader selected
+    page_state: str | None
+    page_reason: str
+    page_etag: str | None
+    page_last_modified: str | None
+
+    @classmethod
+    def of(cls, c: Correction) -> Spot:
+        first = c.reports[0] if c.reports else None
+        return cls(c.id, c.url, tuple(c.site.origins), c.exact, c.prefix, c.suffix,
+                   first.start if first else None, c.page_state, c.page_reason, c.page_etag,
+                   c.page_last_modified)
+
+
+def _validators(spots: list[Spot]) -> tuple[str | None, str | None]:
     """Conditional-request headers, when every correction of the page saw the same version
     (otherwise a 304 would leave one of them without an answer)."""
-    etags = {c.page_etag for c in corrections}
-    dates = {c.page_last_modified for c in corrections}
-    states = {c.page_state for c in corrections}
+    etags = {s.page_etag for s in spots}
+    dates = {s.page_last_modified for s in spots}
+    states = {s.page_state for s in spots}
     if len(etags) == 1 and len(dates) == 1 and None not in states:
         return etags.pop(), dates.pop()
     return None, None
 
 
-def check_page(corrections: list[Correction], *, backoff: Backoff = BACKOFF
+def check_page(spots: list[Spot], *, backoff: Backoff = BACKOFF
                ) -> tuple[Fetched, dict[int, Result]]:
-    """Fetch the page of ``corrections`` (all of one URL) once and match each; nothing stored."""
-    first = corrections[0]
-    etag, last_modified = _validators(corrections)
-    fetched = fetch(first.url, list(first.site.origins), user_agent=user_agent(), etag=etag,
+    """Fetch the page of ``spots`` (all of one URL) once and match each; nothing stored."""
+    first = spots[0]
+    etag, last_modified = _validators(spots)
+    fetched = fetch(first.url, list(first.origins), user_agent=user_agent(), etag=etag,
                     last_modified=last_modified, backoff=backoff)
     results: dict[int, Result] = {}
     if fetched.not_modified:
-        for c in corrections:
+        for s in spots:
             # 304: the page is as it was, so is the answer (and its reason).
-            results[c.id] = Result(c.page_state or UNKNOWN, c.page_reason or "not_modified")
+            results[s.id] = Result(s.page_state or UNKNOWN, s.page_reason or "not_modified")
     elif not fetched.ok:
-        for c in corrections:
-            results[c.id] = Result(UNKNOWN, fetched.reason)
+        for s in spots:
+            results[s.id] = Result(UNKNOWN, fetched.reason)
     else:
         text = visible_text(fetched.body, fetched.encoding)
-        for c in corrections:
-            start = _hint(c)
-            results[c.id] = locate(text, c.exact, c.prefix, c.suffix, hint=start)
+        for s in spots:
+            results[s.id] = locate(text, s.exact, s.prefix, s.suffix, hint=s.hint)
     return fetched, results
 
 
-def _hint(correction: Correction) -> int | None:
-    """The first report's ``start`` offset: where in the page text the reader selected."""
-    for report in correction.reports[:1]:
-        return report.start
-    return None
+def _check_group(session: Session, group: list[Correction], backoff: Backoff) -> list[Checked]:
+    """Read what the check needs, end the transaction, fetch, then store in a new one.
+
+    On SQLite a read transaction kept open across a 10 s fetch could not become a write
+    afterwards if another thread (the mail sender) wrote meanwhile: "database is locked".
+    """
+    spots = [Spot.of(c) for c in group]
+    session.commit()
+    fetched, results = check_page(spots, backoff=backoff)
+    now = utcnow()
+    out = []
+    for spot in spots:
+        correction = session.get(Correction, spot.id)
+        if correction is not None:  # not deleted meanwhile
+            out.append(record(session, correction, results[spot.id], fetched, now))
+    session.commit()
+    return out
 
 
 def record(session: Session, correction: Correction, result: Result, fetched: Fetched,
@@ -125,8 +161,8 @@ def check_corrections(session: Session, corrections: Iterable[Correction], *,
                       backoff: Backoff = BACKOFF, wait_for_origin: float = MAX_WAIT_FOR_ORIGIN,
                       spacing: float = 1.0) -> list[Checked]:
     """Check ``corrections`` now, one fetch per page, each origin at most once per
-    ``spacing`` seconds (waiting up to ``wait_for_origin`` for its turn). Flushes; the caller
-    commits."""
+    ``spacing`` seconds (waiting up to ``wait_for_origin`` for its turn). Commits (before
+    each fetch too: nothing is held open while waiting for a page)."""
     pages: dict[str, list[Correction]] = defaultdict(list)
     for c in corrections:
         pages[c.url].append(c)
@@ -138,9 +174,7 @@ def check_corrections(session: Session, corrections: Iterable[Correction], *,
             pause = max(0.05, min(backoff.until_turn(origin), wait_for_origin - waited))
             time.sleep(pause)
             waited += pause
-        fetched, results = check_page(group, backoff=backoff)
-        now = utcnow()
-        out.extend(record(session, c, results[c.id], fetched, now) for c in group)
+        out.extend(_check_group(session, group, backoff))
     return out
 
 
@@ -190,10 +224,6 @@ def run_round(session: Session, *, days: int, every: timedelta, spacing: float,
                 check_corrections(session, group, backoff=backoff, wait_for_origin=0)
                 session.commit()
             continue
-        result, results = check_page(group, backoff=backoff)
-        stamp = utcnow()
-        for c in group:
-            record(session, c, results[c.id], result, stamp)
-        session.commit()
+        _check_group(session, group, backoff)
         fetched += 1
     return fetched
