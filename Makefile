@@ -22,7 +22,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed-run
 	$(BIN)/errata db upgrade
-	$(BIN)/errata demo
+	PORT=$(PORT) $(BIN)/errata demo
 	PORT=$(PORT) $(BIN)/errata run --with-mail-sender
 
 # terser, pinned in snippet/package-lock.json, for snippet/build.py and its tests.
