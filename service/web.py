@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 from service.accounts import sessions
 from service.extensions import db, login_manager
 from service.i18n import lazy_gettext
-from service.ingest.urls import display_origin, link_on
+from service.ingest.urls import display_origin, display_url, link_on
 from service.models import Editor
 
 # No inline script or style, nothing from another origin. The snippet's own files are
@@ -131,6 +131,10 @@ def init_app(app: Flask) -> None:
     @app.template_filter("origin_for_people")
     def _origin_for_people(origin: str) -> str:
         return display_origin(origin)
+
+    @app.template_filter("url_for_people")
+    def _url_for_people(url: str) -> str:
+        return display_url(url or "")
 
     @app.get("/")
     def index():

@@ -157,3 +157,34 @@ def test_an_idn_origin_is_saved_as_browsers_send_it_and_shown_in_unicode(client,
 ])
 def test_a_stored_url_is_a_link_only_to_the_sites_own_pages(stored, link):
     assert link_on(stored, ["https://a.example"]) == link
+
+
+def test_the_queue_links_only_to_the_sites_pages_and_shows_urls_in_unicode(
+        client, app, factory):
+    import re
+
+    from tests.conftest import login
+
+    site = factory.site("Пример", origins=("https://пример.рф",))
+    editor = factory.editor(sites=[site])
+    page = "https://xn--e1afmkfd.xn--p1ai/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8"
+    # Stored before URLs were read as browsers read them: urllib saw the site's host here.
+    spoofed = "https://evil.example\\@xn--e1afmkfd.xn--p1ai/story"
+    with app.app_context():
+        ids = []
+        for url in (page, spoofed):
+            c = Correction(site_id=site.id, url=url, exact="teh", suggestion="the",
+                           link=f"{url}#:~:text=teh")
+            db.session.add(c)
+            db.session.flush()
+            ids.append(c.id)
+        db.session.commit()
+    assert login(client, editor.email).status_code == 302
+    good = client.get(f"/queue/{ids[0]}").get_data(as_text=True)
+    hrefs = re.findall(r'href="([^"]+)"', good)
+    assert f"{page}#:~:text=teh" in hrefs and page in hrefs
+    assert "https://пример.рф/новости" in good  # shown to people in Unicode
+    bad = client.get(f"/queue/{ids[1]}").get_data(as_text=True)
+    assert not [h for h in re.findall(r'href="([^"]+)"', bad) if "evil.example" in h]
+    assert "data-article" not in bad  # no "Open in the article" to another host
+    assert "evil.example\\@xn--e1afmkfd.xn--p1ai/story" in bad  # still shown, as text

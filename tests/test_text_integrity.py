@@ -211,3 +211,16 @@ def test_the_snippets_minimum_itself_is_accepted(tmp_path):
     app = create_app(base_config(f"sqlite:///{tmp_path}/e.db", str(tmp_path),
                                  ERRATA_MIN_ELAPSED_MS=800))
     assert app.config["ERRATA_MIN_ELAPSED_MS"] == 800
+
+
+def test_the_server_and_the_snippet_agree_on_the_minimum():
+    """The snippet waits MIN_ELAPSED ms before sending; the server may not ask for more."""
+    import re
+    from pathlib import Path
+
+    from service.config import SNIPPET_MIN_ELAPSED_MS
+
+    source = (Path(__file__).resolve().parent.parent / "snippet" / "errata-dialog.js")
+    match = re.search(r"const MIN_ELAPSED = (\d+);", source.read_text())
+    assert match, "the snippet's MIN_ELAPSED constant is gone"
+    assert int(match.group(1)) == SNIPPET_MIN_ELAPSED_MS

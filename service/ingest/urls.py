@@ -12,13 +12,16 @@ Origins are kept as browsers send them in ``Origin``: IDN hosts in Punycode
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote, urlencode
 
 from ada_url import URL, idna_to_unicode
 
 TRACKING_PARAMS = frozenset({"gclid", "fbclid", "yclid", "_openstat"})
 SCHEMES = ("http:", "https:")
+# What must not be shown decoded: whitespace, controls, zero-width and bidi characters.
+_HIDDEN = re.compile("[\x00-\x20\x7f-\xa0\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 
 
 class BadURL(ValueError):
@@ -105,6 +108,27 @@ def display_origin(origin: str) -> str:
         return origin
     port = f":{parsed.port}" if parsed.port else ""
     return f"{parsed.protocol}//{unicode_host}{port}"
+
+
+def display_url(url: str) -> str:
+    """A stored page URL for people: the host in Unicode, the path and query decoded where
+    they are UTF-8 text (``https://пример.рф/новости``). Spaces, controls and bidi marks
+    stay percent-encoded, so what is shown can't hide or reorder anything. For display
+    only, never a link's target."""
+    try:
+        parsed = parse(url)
+    except BadURL:
+        return url
+    if not url.startswith(parsed.origin):
+        return url  # not in the browser's form: shown as stored
+    tail = url[len(parsed.origin):]
+    try:
+        decoded = unquote(tail, errors="strict")
+    except UnicodeDecodeError:
+        decoded = tail
+    if _HIDDEN.search(decoded):
+        decoded = tail
+    return display_origin(parsed.origin) + decoded
 
 
 def link_on(url: str | None, origins: Iterable[str]) -> str:
