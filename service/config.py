@@ -162,13 +162,16 @@ SETTINGS: tuple[Setting, ...] = (
     # -- reports -----------------------------------------------------------------------------
     Setting("ERRATA_RATELIMIT_STORAGE_URI", TEXT, "memory://",
             "Flask-Limiter storage; `redis://host:6379/0` when running several processes or "
-            "hosts", key="RATELIMIT_STORAGE_URI"),
+            "hosts (with `memory://` each gunicorn worker counts alone; "
+            "`deploy/gunicorn.conf.py` warns at start)", key="RATELIMIT_STORAGE_URI"),
     # Mistape's per-reader figures; per site and per IP across all sites.
     Setting("ERRATA_LIMIT_READER", LIMITS, "5/5 minutes;15/30 minutes;30/day",
             "reports per reader (site + IP hash); per-site overrides on the site page"),
     Setting("ERRATA_LIMIT_SITE", LIMITS, "300/hour",
             "reports per site; per-site overrides on the site page"),
-    Setting("ERRATA_LIMIT_IP", LIMITS, "60/hour", "reports per IP hash across all sites"),
+    Setting("ERRATA_LIMIT_IP", LIMITS, "60/hour",
+            "requests to the ingest endpoint per reader (IPv4 address, IPv6 /64) across all "
+            "sites, valid or not, counted before the body is read"),
     Setting("ERRATA_MIN_ELAPSED_MS", INT, SNIPPET_MIN_ELAPSED_MS,
             "reports sent faster than this after the dialog opened are treated as bots; at "
             "most 800, the time the snippet waits before sending",

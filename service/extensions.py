@@ -6,13 +6,13 @@ from typing import TypeVar
 from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from service.models import Base
+from service.network import client_network
 
 db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
@@ -21,7 +21,7 @@ babel = Babel()
 mailer = Mail()
 # Ingest keys its limits by site + salted IP hash itself (service/ingest/limits.py); the
 # decorator-style limits elsewhere (login) key by remote address, which ProxyFix has resolved.
-limiter = Limiter(key_func=get_remote_address)
+limiter = Limiter(key_func=client_network)
 
 
 @limiter.request_filter

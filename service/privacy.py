@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import logging
 import re
 from datetime import timedelta
@@ -19,24 +18,7 @@ from sqlalchemy.orm import Session
 
 from service.mail.sender import purge_mail
 from service.models import Report, utcnow
-
-
-def reader_network(ip: str) -> str:
-    """What stands for one reader: an IPv4 address, or the /64 network of an IPv6 one.
-
-    An IPv6 reader is usually handed a whole /64 and may pick a new address in it at will,
-    so keying limits and blocks by the full address would let one person be anybody.
-    An IPv4-mapped IPv6 address is its IPv4 address.
-    """
-    try:
-        addr = ipaddress.ip_address(ip)
-    except ValueError:
-        return ip
-    if isinstance(addr, ipaddress.IPv6Address):
-        if addr.ipv4_mapped is not None:
-            return str(addr.ipv4_mapped)
-        return str(ipaddress.IPv6Network((addr, 64), strict=False))
-    return str(addr)
+from service.network import reader_network
 
 
 def _hash(value: str) -> str:

@@ -109,3 +109,20 @@ def test_a_block_stored_before_the_64_keying_still_holds(client, app, site):
     add_block(app, "ip", old_hash, site.id)
     assert post(client, site.key, full, exact="blocked").status_code == 202
     assert stored(app) == 0
+
+
+def test_failed_logins_from_one_ipv6_64_share_one_budget(app, factory):
+    """Every limit keys an IPv6 client by its /64, the editors' login limit too."""
+    from tests.conftest import login
+
+    app.config["ERRATA_LOGIN_LIMIT_IP"] = "3/15 minutes"
+    factory.editor()
+
+    def attempt(ip: str) -> int:
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = ip
+        return login(client, "nobody@news.example", "wrong password!").status_code
+
+    assert [attempt(f"2001:db8:7:7::{n}") for n in range(1, 4)] == [401] * 3
+    assert attempt("2001:db8:7:7:ffff::1") == 429  # same /64, another address
+    assert attempt("2001:db8:7:8::1") == 401  # the next /64 is someone else

@@ -20,7 +20,6 @@ from flask import (
     url_for,
 )
 from flask_babel import refresh
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -57,6 +56,7 @@ from service.i18n import (
     time_zones,
 )
 from service.models import Editor, Site
+from service.network import client_network
 
 bp = Blueprint("accounts", __name__)
 
@@ -124,7 +124,7 @@ def _login_failed(_response) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit_ip, key_func=get_remote_address, methods=["POST"],
+@limiter.limit(_login_limit_ip, key_func=client_network, methods=["POST"],
                deduct_when=_login_failed)
 @limiter.limit(_login_limit_account, key_func=_account_key, methods=["POST"],
                deduct_when=_login_failed)

@@ -20,6 +20,7 @@ from service.api.serialize import correction_json
 from service.api.tokens import authenticate
 from service.extensions import db, limiter
 from service.models import OPEN_STATUSES, STATUSES, Correction
+from service.network import client_network
 from service.pagecheck import runner as pagecheck_runner
 from service.queue import actions
 from service.queue.listing import fits_int
@@ -58,7 +59,7 @@ def _limit_key() -> str:
     raw = _bearer()
     if raw:
         return "api-token:" + hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
-    return "api-anonymous:" + (request.remote_addr or "")
+    return "api-anonymous:" + client_network()
 
 
 limiter.limit(lambda: current_app.config["ERRATA_API_LIMIT"], key_func=_limit_key,

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import SelectChoice
@@ -24,6 +23,7 @@ from service.mail.tokens import (
     read_unsubscribe_token,
 )
 from service.models import Editor, OutboxMail, Site, utcnow
+from service.network import client_network
 
 bp = Blueprint("mail", __name__)
 
@@ -130,7 +130,7 @@ def reset_password(token: str):
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@limiter.limit("10/15 minutes", key_func=get_remote_address, methods=["POST"])
+@limiter.limit("10/15 minutes", key_func=client_network, methods=["POST"])
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
