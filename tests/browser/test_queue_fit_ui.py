@@ -203,6 +203,14 @@ def phone(browser):
     context.close()
 
 
+@pytest.mark.parametrize("email", ["redaktor@news.example"])
+def test_in_russian_too_the_first_correction_is_on_the_first_screen(phone, live, newsroom,
+                                                                    email):
+    log_in(phone, live, email)
+    first = phone.locator("[data-row]").first.bounding_box()
+    assert first["y"] + first["height"] <= 568, first
+
+
 def test_on_a_phone_the_first_correction_is_on_the_first_screen(phone, live, newsroom):
     log_in(phone, live)
     first = phone.locator("[data-row]").first.bounding_box()
