@@ -112,3 +112,15 @@ def test_admin_manages_a_webhook_on_the_site_page(page, live, desk, receiver):
     page.get_by_role("button", name="Remove channel").click()
     expect(page.get_by_text("Channel removed")).to_be_visible()
     expect(page.get_by_text("No channels yet.")).to_be_visible()
+
+
+def test_channels_section_fits_a_phone(page, live, desk):
+    page.set_viewport_size({"width": 320, "height": 640})
+    log_in(page, live, ADMIN)
+    page.goto(f"{live.url}/sites/{desk}")
+    expect(page.get_by_role("heading", name="Channels")).to_be_visible()
+    overflow = page.evaluate(
+        "document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth")
+    assert overflow <= 0
+    box = page.get_by_role("button", name="Add channel").bounding_box()
+    assert box and box["x"] + box["width"] <= 320
