@@ -168,3 +168,20 @@ def test_stats_in_russian(app, client, world):
     assert "Открытые исправления по возрасту" in page
     assert table(editor.get("/stats/outcomes.csv"))[1:] == [
         ["Исправлено", "0"], ["Не ошибка", "0"], ["Спам", "0"]]
+
+
+def test_a_long_backlog_is_left_to_the_sender(app, client, world):
+    a, _b = world
+    report(client, a, 1)
+    shift(app, "word1", datetime.now(UTC) - timedelta(days=20))
+    report(client, a, 2)
+    admin = signed_in(client, "admin@news.example")
+    page = admin.get("/stats").get_data(as_text=True)
+    assert "still being counted by the mail sender" in page
+    assert "1 reports and 1 new corrections in 30 days" in page  # the current hour only
+    with app.app_context():
+        assert rollup(db.session) > 400  # what the sender's round does
+        db.session.remove()
+    page = admin.get("/stats").get_data(as_text=True)
+    assert "still being counted" not in page
+    assert "2 reports and 2 new corrections in 30 days" in page

@@ -84,6 +84,11 @@ def compute(session: Session, site_ids: list[int], period: int, tz_name: str,
 
     until = rolled_until(session) or floor_hour(start)
     until = max(until, floor_hour(start))
+    missing_since = None
+    if until < floor_hour(now):
+        # The rollup is behind (a first run over old data is under way in the sender): the
+        # live part counts the current hour only, and the page says what is missing.
+        missing_since, until = until, floor_hour(now)
     # Summed over the sites in SQL: at most 24 rows a day reach Python, however many sites.
     rows = session.execute(
         select(StatHour.hour, func.sum(StatHour.reports), func.sum(StatHour.corrections))
@@ -135,7 +140,8 @@ def compute(session: Session, site_ids: list[int], period: int, tz_name: str,
     top = _top(session, site_ids, period, ARTICLE, live_articles.items(), lambda u: u)
     top_sections = _top(session, site_ids, period, SECTION, live_articles.items(), section_of)
 
-    return Stats(days=days, reports=reports, corrections=corrections,
+    return Stats(extra={"missing_since": missing_since},
+                 days=days, reports=reports, corrections=corrections,
                  kinds={k: kinds[k] for k in ("typo", "fact", "other")},
                  outcomes={k: outcomes[k] for k in ("fixed", "rejected", "spam")},
                  open_ages=open_by_age(session, site_ids, now), delay_weeks=delay_weeks,

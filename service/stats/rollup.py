@@ -77,7 +77,8 @@ def _parse_hour(text: str) -> datetime:
     return datetime.strptime(text[:13], "%Y-%m-%d %H").replace(tzinfo=UTC)
 
 
-def _first_moment(session: Session) -> datetime | None:
+def first_moment(session: Session) -> datetime | None:
+    """The earliest report or event: where a first rollup starts."""
     firsts = [session.scalar(select(func.min(Report.created_at))),
               session.scalar(select(func.min(Event.created_at)))]
     firsts = [f for f in firsts if f is not None]
@@ -165,7 +166,7 @@ def rollup(session: Session, now: datetime | None = None) -> int:
         session.commit()
         return 0
     if state is None:
-        first = _first_moment(session)
+        first = first_moment(session)
         state = StatRollup(name=NAME, until=floor_hour(first) if first else end)
         session.add(state)
     done = 0

@@ -17,7 +17,7 @@ from service.models import Site, utcnow
 from service.queue.export import neutral, to_csv
 from service.stats import svg
 from service.stats.data import Stats, compute
-from service.stats.rollup import PERIODS, floor_hour, rolled_until, rollup
+from service.stats.rollup import PERIODS, first_moment, floor_hour, rolled_until, rollup
 
 bp = Blueprint("stats", __name__)
 
@@ -28,6 +28,8 @@ OUTCOME_NAMES = {"fixed": lazy_gettext("Fixed"), "rejected": lazy_gettext("Not a
 AGE_NAMES = {"age_day": lazy_gettext("under a day"), "age_week": lazy_gettext("1–7 days"),
              "age_month": lazy_gettext("7–30 days"), "age_quarter": lazy_gettext("30–90 days"),
              "age_older": lazy_gettext("over 90 days")}
+# The most a page view rolls up itself; more is the sender's (minutes at a million reports).
+CATCH_UP = timedelta(hours=48)
 CHARTS = ("activity", "delays", "open", "kinds", "outcomes", "articles", "sections")
 
 
@@ -58,9 +60,11 @@ def _choices():
 
 
 def _stats(sites, site, days) -> Stats:
+    """The figures; a rollup a few hours behind (no sender running) is brought up to date
+    here, a longer one (the first run over a big database) is left to the sender."""
     now = utcnow()
-    until = rolled_until(db.session)
-    if until is None or until < floor_hour(now):
+    until = rolled_until(db.session) or first_moment(db.session)
+    if until is not None and until < floor_hour(now) and now - until <= CATCH_UP:
         db.session.commit()  # the rollup takes its lock in a transaction of its own
         rollup(db.session, now)
     ids = [site.id] if site is not None else [s.id for s in sites]
@@ -138,6 +142,7 @@ def index():
     sites, site, days = _choices()
     stats = _stats(sites, site, days)
     return render_template("stats/index.html", charts=charts(stats), sites=sites, site=site,
+                           missing_since=stats.extra.get("missing_since"),
                            days=days, periods=PERIODS, nav_section="stats",
                            tz=str(get_timezone()))
 
