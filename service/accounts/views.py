@@ -45,10 +45,10 @@ from service.accounts.forms import (
     SettingsForm,
 )
 from service.extensions import db, limiter
+from service.forms import put_errors
 from service.i18n import (
     _,
     current_language,
-    field_error,
     first_defaults,
     languages,
     lazy_gettext,
@@ -198,7 +198,7 @@ def password():
             if "current" in exc.fields:
                 form.current.errors.append(_("That is not your current password."))
             else:
-                _field_errors(form, {"new": exc.fields.get("password", str(exc))})
+                put_errors(form, {"new": exc.fields.get("password", str(exc))})
         else:
             db.session.commit()
             flash(_("Your password is changed. Other sessions have been logged out."), "success")
@@ -302,7 +302,7 @@ def person_new():
                 )
             except AccountError as exc:
                 db.session.rollback()
-                _field_errors(form, exc.fields)
+                put_errors(form, exc.fields)
             else:
                 if not editor.is_admin and not editor.sites and not request.form.get("no_sites_ok"):
                     # All is valid, but an editor with no sites sees an empty queue: ask first.
@@ -335,7 +335,7 @@ def person_edit(editor_id: int):
                           keep_session=sessions.current_token() if is_self else None)
         except AccountError as exc:
             db.session.rollback()
-            _field_errors(form, exc.fields)
+            put_errors(form, exc.fields)
         else:
             db.session.commit()
             flash(_("%(email)s is updated.", email=editor.email), "success")
@@ -344,12 +344,3 @@ def person_edit(editor_id: int):
                            is_self=is_self)
 
 
-def _field_errors(form, fields: dict[str, str]) -> None:
-    """Put each error of a plain function next to its field, as a sentence."""
-    for name, message in fields.items():
-        field = getattr(form, name, None)
-        if field is None:
-            flash(field_error(name.replace("_", " ").capitalize(), message), "error")
-            continue
-        label = str(field.label.text).split(" (")[0]
-        field.errors = [*field.errors, field_error(label, message)]

@@ -12,6 +12,7 @@ from service.accounts import sessions
 from service.accounts.access import admin_required
 from service.accounts.core import AccountError, set_password
 from service.extensions import csrf, db, limiter
+from service.forms import put_errors
 from service.i18n import _, fall_back_to, field_error, first_defaults, lazy_gettext, ngettext
 from service.mail import notify, readers, sender
 from service.mail.accounts import invite_editor, queue_invitation, queue_password_reset
@@ -157,12 +158,7 @@ def invite_new():
                                    inviter=current_user._get_current_object())
         except AccountError as exc:
             db.session.rollback()
-            for name, message in exc.fields.items():
-                field = getattr(form, name, None)
-                if field is not None:
-                    field.errors = [*field.errors, field_error(str(field.label.text), message)]
-                else:
-                    flash(field_error(name.capitalize(), message), "error")
+            put_errors(form, exc.fields)
         else:
             if not editor.is_admin and not sites and not request.form.get("no_sites_ok"):
                 # All is valid, but an editor with no sites sees an empty queue: ask first.

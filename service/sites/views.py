@@ -21,7 +21,8 @@ from service.api.tokens import TokenError, create_token, revoke, site_tokens
 from service.channels.core import site_channels
 from service.channels.forms import ChannelForm
 from service.extensions import db
-from service.i18n import _, field_error
+from service.forms import put_errors
+from service.i18n import _
 from service.ingest.urls import display_origin
 from service.models import Site
 from service.moderation.blocks import active_blocks
@@ -38,15 +39,6 @@ def _site_or_404(site_id: int) -> Site:
     if site is None:
         abort(404, _("There is no such site."))
     return site
-
-
-def _form_errors(form: SiteForm, exc: SiteError) -> None:
-    for name, message in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is None:
-            flash(field_error(name.replace("_", " ").capitalize(), message), "error")
-            continue
-        field.errors = [*field.errors, field_error(str(field.label.text).split(",")[0], message)]
 
 
 @bp.route("/sites")
@@ -71,7 +63,7 @@ def new():
                           public_log=bool(form.public_log.data))
         except SiteError as exc:
             db.session.rollback()
-            _form_errors(form, exc)
+            put_errors(form, exc.fields)
         else:
             db.session.commit()
             flash(_("Site %(name)s added. Paste the line below into its pages.", name=site.name),
@@ -101,7 +93,7 @@ def edit(site_id: int):
                           public_log=bool(form.public_log.data))
         except SiteError as exc:
             db.session.rollback()
-            _form_errors(form, exc)
+            put_errors(form, exc.fields)
         else:
             db.session.commit()
             flash(_("Site %(name)s saved.", name=site.name), "success")
