@@ -31,6 +31,7 @@ from sqlalchemy.orm import selectinload
 from service.accounts.access import can_see, restrict
 from service.extensions import db
 from service.i18n import _, lazy_gettext, ngettext
+from service.labels import KIND_LABELS, STATUS_LABELS
 from service.mail.readers import pending_thanks
 from service.models import KINDS, STATUSES, Correction, Editor, Event, Report, Site, utcnow
 from service.pagecheck import messages as pagecheck_messages
@@ -51,19 +52,6 @@ from service.queue.listing import (
 
 bp = Blueprint("queue", __name__)
 
-# The newsroom's words for the statuses; translated when shown (lazy_gettext).
-STATUS_LABELS = {
-    "new": lazy_gettext("New"),
-    "in_progress": lazy_gettext("In progress"),
-    "fixed": lazy_gettext("Fixed"),
-    "rejected": lazy_gettext("Not an error"),
-    "spam": lazy_gettext("Spam"),
-}
-KIND_LABELS = {
-    "typo": lazy_gettext("Typo"),
-    "fact": lazy_gettext("Fact"),
-    "other": lazy_gettext("Other"),
-}
 EVENT_LABELS = {
     "fixed": lazy_gettext("marked it fixed"),
     "rejected": lazy_gettext("marked it not an error"),

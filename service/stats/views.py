@@ -13,6 +13,7 @@ from sqlalchemy import select
 from service.accounts.access import restrict
 from service.extensions import db
 from service.i18n import _, lazy_gettext, ngettext
+from service.labels import KIND_LABELS, STATUS_LABELS
 from service.models import Site, utcnow
 from service.queue.export import neutral, to_csv
 from service.stats import svg
@@ -21,10 +22,8 @@ from service.stats.rollup import PERIODS, first_moment, floor_hour, rolled_until
 
 bp = Blueprint("stats", __name__)
 
-KIND_NAMES = {"typo": lazy_gettext("Typo"), "fact": lazy_gettext("Fact"),
-              "other": lazy_gettext("Other")}
-OUTCOME_NAMES = {"fixed": lazy_gettext("Fixed"), "rejected": lazy_gettext("Not an error"),
-                 "spam": lazy_gettext("Spam")}
+KIND_NAMES = KIND_LABELS
+OUTCOME_NAMES = {k: STATUS_LABELS[k] for k in ("fixed", "rejected", "spam")}
 AGE_NAMES = {"age_day": lazy_gettext("under a day"), "age_week": lazy_gettext("1–7 days"),
              "age_month": lazy_gettext("7–30 days"), "age_quarter": lazy_gettext("30–90 days"),
              "age_older": lazy_gettext("over 90 days")}
