@@ -83,7 +83,7 @@ def test_counts_delays_and_top_articles(app, client, world):
     page = admin.get("/stats").get_data(as_text=True)
     assert page.count('role="img"') == 7
     assert "<title id=\"activity-title\">Reports and new corrections per day</title>" in page
-    assert "4 reports and 4 new corrections in 30 days" in page
+    assert "In 30 days: reports 4, new corrections 4;" in page
     activity = table(admin.get("/stats/activity.csv?days=30"))
     assert activity[0] == ["Day", "Reports", "New corrections"] and len(activity) == 31
     by_day = {row[0]: int(row[1]) for row in activity[1:]}
@@ -92,7 +92,7 @@ def test_counts_delays_and_top_articles(app, client, world):
     outcomes = dict(table(admin.get("/stats/outcomes.csv"))[1:])
     assert outcomes == {"Fixed": "1", "Not an error": "1", "Spam": "0"}
     one_site = admin.get(f"/stats?site={a.id}&days=90").get_data(as_text=True)
-    assert "3 reports and 3 new corrections in 90 days" in one_site
+    assert "In 90 days: reports 3, new corrections 3;" in one_site
     assert f"/stats/articles.csv?days=90&amp;site={a.id}" in one_site
     articles = table(admin.get(f"/stats/articles.csv?site={a.id}"))[1:]
     assert articles[0] == [f"{ORIGIN}/politics/story-0", "2"]
@@ -111,7 +111,7 @@ def test_editors_see_only_their_sites(app, client, world):
     report(client, b, 1, origin="https://beta.example", url="https://beta.example/secret/x")
     editor = signed_in(client, "a@news.example")
     page = editor.get("/stats").get_data(as_text=True)
-    assert "0 reports and 0 new corrections" in page and "beta.example" not in page
+    assert "reports 0, new corrections 0;" in page and "beta.example" not in page
     assert "beta.example" not in editor.get("/stats/sections.csv").get_data(as_text=True)
     assert editor.get(f"/stats?site={b.id}").status_code == 404
     assert editor.get("/stats?days=7").status_code == 400
@@ -178,10 +178,10 @@ def test_a_long_backlog_is_left_to_the_sender(app, client, world):
     admin = signed_in(client, "admin@news.example")
     page = admin.get("/stats").get_data(as_text=True)
     assert "still being counted by the mail sender" in page
-    assert "1 reports and 1 new corrections in 30 days" in page  # the current hour only
+    assert "In 30 days: reports 1, new corrections 1;" in page  # the current hour only
     with app.app_context():
         assert rollup(db.session) > 400  # what the sender's round does
         db.session.remove()
     page = admin.get("/stats").get_data(as_text=True)
     assert "still being counted" not in page
-    assert "2 reports and 2 new corrections in 30 days" in page
+    assert "In 30 days: reports 2, new corrections 2;" in page

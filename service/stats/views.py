@@ -76,8 +76,8 @@ def charts(stats: Stats) -> list[dict]:
     labels = [format_date(d, "d MMM") for d in stats.days]
     total_reports, total_new = sum(stats.reports), sum(stats.corrections)
     title = _("Reports and new corrections per day")
-    desc = _("%(reports)s reports and %(corrections)s new corrections in %(days)s days; "
-             "the busiest day had %(peak)s reports.", reports=total_reports,
+    desc = _("In %(days)s days: reports %(reports)s, new corrections %(corrections)s; "
+             "the most reports in one day: %(peak)s.", reports=total_reports,
              corrections=total_new, days=len(stats.days), peak=max(stats.reports, default=0))
     out.append(dict(id="activity", title=title, desc=desc,
                     svg=svg.line_chart("activity", title, desc, labels, [

@@ -79,7 +79,7 @@ def test_stats_page_reads_at_a_glance(page, live, desk):
     page.get_by_role("button", name="Show").click()
     page.wait_for_url(f"{live.url}/stats?site=&days=90")
     expect(page.locator("p.chart-desc").first).to_contain_text(
-        "3 reports and 3 new corrections in 90 days")
+        "In 90 days: reports 3, new corrections 3;")
 
 
 def test_stats_fit_a_phone(page, live, desk):
