@@ -1012,3 +1012,28 @@ def test_a_third_language_is_one_catalog(live, pages, site, page, uk_build):
     send(page)
     page.locator("errata-ui").get_by_text("Дякуємо! Редакція перевірить.").wait_for()
     assert wait_for_rows(live, Report, 1)[0].exact == "новый бюджет"
+
+
+def test_capture_reads_styles_near_the_selection_only(live, pages, site, page):
+    """A long page costs no more style reads than a short one; the quote is still exact."""
+    page.goto(pages.url("article.html", site))  # the root is the whole body
+    page.wait_for_function("window.Errata")
+    page.evaluate("""() => {
+        const filler = document.getElementById('filler');
+        for (let i = 0; i < 2000; i++) filler.append(Object.assign(
+            document.createElement('p'), {textContent: 'Filler paragraph number ' + i + '.'}));
+        window.__styles = 0;
+        const real = window.getComputedStyle;
+        window.getComputedStyle = (...a) => { window.__styles++; return real(...a); };
+    }""")
+    select_text(page, "#last", "multi-feature structures")
+    page.keyboard.press("Control+Enter")
+    dialog(page).wait_for(state="visible")
+    assert page.evaluate("window.__styles") < 20  # the paragraph and its ancestors
+    assert page.locator("errata-ui mark").inner_text() == "multi-feature structures"
+    send(page)
+    page.locator("errata-ui #m").get_by_text("Thank you").wait_for()
+    (report,) = wait_for_rows(live, Report, 1)
+    assert (report.prefix, report.suffix) == (
+        "In the closing paragraph the regional ", " were mentioned once.")
+    assert report.end - report.start == len("multi-feature structures")
