@@ -243,9 +243,11 @@
           x = h('button', { type: 'button', id: 'x', textContent: t.x, onclick: () => dlg.close() }),
           g = h('button', { id: 'g', textContent: t.s })));
       dlg = h('dialog', {
-        // Ctrl/⌘+Enter sends; focus goes back where it was on closing.
+        // Ctrl/⌘+Enter sends, while open: after closing, focus may stay on the closed
+        // dialog's button for a moment, and that key then reopens the draft instead.
+        // Focus goes back where it was on closing.
         onkeydown: (e) => {
-          if ((e.ctrlKey || e.metaKey) && e.key == 'Enter') {
+          if (e.currentTarget.open && (e.ctrlKey || e.metaKey) && e.key == 'Enter') {
             e.preventDefault();
             F.requestSubmit();
           }

@@ -24,7 +24,7 @@ JS = ROOT / "static" / "js"
 SNIPPET = ROOT / "snippet"
 CORE_BUDGET = 1200
 # Issue 15's target for errata.js + the largest dialog (Russian) is 5,000 B. With every item of
-# issue 16 (round 2) it is 5,37x B: over by about 7 %, and no feature was cut to fit, as
+# issue 16 (round 2) it is 5,387 B: over by about 8 %, and no feature was cut to fit, as
 # issue 16 asks (docs/performance.md, "Snippet weight", lists what each one costs). This
 # ceiling is the measured figure rounded up, so any growth still fails the build.
 TOTAL_BUDGET = 5400

@@ -740,6 +740,32 @@ def test_closing_keeps_the_draft_and_reopening_restores_it(live, pages, site, pa
         "Tuesday", "Wednesday", "It was a Wednesday.")
 
 
+def test_ctrl_enter_on_a_just_closed_dialog_reopens_the_draft_and_sends_nothing(live, pages,
+                                                                              site, page):
+    """Focus may sit in the closed dialog for a task: its Ctrl+Enter must not send the draft."""
+    page.goto(pages.url("article.html", site, root="article"))
+    page.wait_for_function("window.Errata")
+    select_text(page, "#inline", "Tuesday")
+    page.keyboard.press("Control+Enter")
+    page.locator("errata-ui textarea[name=suggestion]").fill("Wednesday")
+    focused = page.evaluate("""() => {
+        const root = [...document.querySelectorAll('errata-ui')].find(
+            (h) => h.shadowRoot.querySelector('dialog')).shadowRoot;
+        root.querySelector('dialog').close();
+        document.getSelection().removeAllRanges();
+        const at = root.activeElement;
+        at.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', ctrlKey: true,
+                                                       bubbles: true, composed: true}));
+        return at.name;
+    }""")
+    assert focused == "suggestion"
+    dialog(page).wait_for(state="visible")
+    assert page.locator("errata-ui textarea[name=suggestion]").input_value() == "Wednesday"
+    # A send would have disabled Send and said "Sending…" at once.
+    assert page.locator("errata-ui #g").is_enabled() and status(page) == ""
+    assert rows(live, Report) == []
+
+
 def test_a_new_selection_starts_a_new_report(live, pages, site, page):
     page.goto(pages.url("article.html", site, root="article"))
     page.wait_for_function("window.Errata")
