@@ -31,6 +31,11 @@ class Seen:
     at: float
 
 
+class _Quiet(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        pass  # a client that gives up (the 2 MB cap, the 10 s deadline) is the point
+
+
 class ArticleServer:
     def __init__(self) -> None:
         self.pages: dict[str, Served] = {}
@@ -88,7 +93,7 @@ class ArticleServer:
                 except OSError:
                     self.close_connection = True  # the client stopped reading, as it may
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Quiet(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.origin = f"http://127.0.0.1:{self.port}"
