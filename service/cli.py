@@ -16,23 +16,18 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.accounts.core import AccountError, create_editor, editor_by_email, set_password
+from service.accounts.core import create_editor, editor_by_email, set_password
 from service.api.cli import token_group
 from service.channels.cli import channel_group
 from service.channels.core import ChannelError
 from service.config import ConfigError, local_port
+from service.errors import FieldErrors
 from service.extensions import db
 from service.mail.cli import mail_group
 from service.models import Site, utcnow
 from service.moderation.cli import block_group
 from service.pagecheck import cli as pagecheck_cli
-from service.sites.core import (
-    SiteError,
-    apply_changes,
-    create_site,
-    embed_code,
-    site_by_key,
-)
+from service.sites.core import apply_changes, create_site, embed_code, site_by_key
 
 DEMO_KEY = "demo"
 # `errata run`'s mail timings (docs/mail.md): settle 5 s, undo window for "Fixed" 10 s.
@@ -46,7 +41,7 @@ class ErrataGroup(FlaskGroup):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (SiteError, AccountError) as exc:
+        except FieldErrors as exc:
             raise click.ClickException(_fields_sentence(exc.fields)) from None
         except ChannelError as exc:
             raise click.ClickException(str(exc)) from None

@@ -5,13 +5,8 @@ from __future__ import annotations
 import pytest
 
 from service.accounts import sessions
-from service.accounts.core import (
-    AccountError,
-    authenticate,
-    change_own_password,
-    create_editor,
-    update_editor,
-)
+from service.accounts.core import authenticate, change_own_password, create_editor, update_editor
+from service.errors import FieldErrors
 from service.extensions import db
 
 PASSWORD = "correct horse battery"
@@ -67,7 +62,7 @@ def test_changing_my_own_password_keeps_only_this_session(people):
 def test_admin_cannot_demote_or_deactivate_themself(people, changes, field):
     admin, _, _ = people
     args = {"display_name": "", "role": "admin", "active": True, "sites": [], **changes}
-    with pytest.raises(AccountError) as err:
+    with pytest.raises(FieldErrors) as err:
         update_editor(admin, actor=admin, **args)
     assert field in err.value.fields
     assert admin.is_admin and admin.active
@@ -88,7 +83,7 @@ def test_invalid_changes_change_nothing(people, changes, field):
     admin, editor, site = people
     args = {"display_name": "Renamed", "role": "editor", "active": True, "sites": [site],
             **changes}
-    with pytest.raises(AccountError) as err:
+    with pytest.raises(FieldErrors) as err:
         update_editor(editor, actor=admin, **args)
     assert field in err.value.fields
     assert editor.display_name == "" and editor.sites == []
@@ -96,10 +91,10 @@ def test_invalid_changes_change_nothing(people, changes, field):
 
 def test_change_own_password(people):
     _, editor, _ = people
-    with pytest.raises(AccountError) as err:
+    with pytest.raises(FieldErrors) as err:
         change_own_password(editor, "wrong", "a new password")
     assert "current" in err.value.fields
-    with pytest.raises(AccountError):
+    with pytest.raises(FieldErrors):
         change_own_password(editor, PASSWORD, "short")
     change_own_password(editor, PASSWORD, "a new password")
     assert authenticate(db.session, "ed@news.example", "a new password") is editor

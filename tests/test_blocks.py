@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from service.errors import FieldErrors
 from service.extensions import db
 from service.models import Block, Counter, Report, utcnow
-from service.moderation.blocks import BlockError, block, is_blocked, lift
+from service.moderation.blocks import block, is_blocked, lift
 from service.privacy import ip_hash
 from tests.conftest import ORIGIN, post_report
 
@@ -126,7 +127,7 @@ def test_a_block_written_directly_is_seen_after_the_cache_interval(client, app, 
 ])
 def test_bad_blocks_are_refused_with_the_field_named(app, ctx, args, field):
     kind, value, hours = args
-    with pytest.raises(BlockError) as exc:
+    with pytest.raises(FieldErrors) as exc:
         block(db.session, kind, value, None, hours)
     assert field in exc.value.fields
 

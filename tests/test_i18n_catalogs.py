@@ -187,8 +187,8 @@ def test_no_unmarked_text_in_templates():
 MARKERS = {"_", "gettext", "ngettext", "lazy_gettext", "lazy_ngettext", "_l", "N_"}
 # Where a string reaches a person: flashes, error pages, form fields and validators, and the
 # errors of plain functions that forms and pages show.
-PEOPLE_ERRORS = {"ActionError", "FilterError", "AccountError", "SiteError", "TokenProblem",
-                 "ChannelError", "TokenError", "BlockError", "BadURL"}
+PEOPLE_ERRORS = {"ActionError", "FilterError", "FieldErrors", "TokenProblem", "ChannelError",
+                 "BadURL"}
 VALIDATORS = {"DataRequired", "InputRequired", "Length", "NumberRange", "EqualTo", "AtMost",
               "Optional", "Email", "Regexp", "AnyOf", "NoneOf"}
 
@@ -259,7 +259,7 @@ def test_the_checks_find_what_they_look_for(tmp_path):
                                         "text: 'placeholder=\"Type here\"'"]
     module = tmp_path / "module.py"
     module.write_text('flash("Saved.")\nflash(_("Saved."))\nabort(404, f"No {x}")\n'
-                      'raise SiteError({"name": "is required"})\n'
+                      'raise FieldErrors({"name": "is required"})\n'
                       'f = StringField(_l("Name"), validators=[DataRequired("Give one.")])\n')
     found = [p.split(": ", 1)[1] for p in _python_problems_at(module)]
     assert found == ["'Saved.'", "\"f'No {x}'\"", "'is required'", "'Give one.'"]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, object_session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from service.accounts import sessions
+from service.errors import FieldErrors
 from service.i18n import _
 from service.models import ROLES, Editor, Site, utcnow
 
@@ -39,29 +40,23 @@ MAX_EMAIL = 254  # RFC 5321's limit on a path
 MAX_PASSWORD = 1024
 
 
-class AccountError(ValueError):
-    def __init__(self, fields: dict[str, str]):
-        super().__init__("; ".join(f"{k} {v}" for k, v in fields.items()))
-        self.fields = fields
-
-
 def normalize_email(email: str) -> str:
     email = email.strip()
     if len(email) > MAX_EMAIL:
-        raise AccountError({"email": _("must be at most %(num)d characters", num=MAX_EMAIL)})
+        raise FieldErrors({"email": _("must be at most %(num)d characters", num=MAX_EMAIL)})
     try:
         return validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise AccountError({"email": _("is not a valid email address")}) from exc
+        raise FieldErrors({"email": _("is not a valid email address")}) from exc
 
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccountError({"password": _("must be at least %(num)d characters",
+        raise FieldErrors({"password": _("must be at least %(num)d characters",
                                            num=MIN_PASSWORD)})
     if len(password) > MAX_PASSWORD:
         limit = f"{MAX_PASSWORD:,}"
-        raise AccountError({"password": _("must be at most %(num)s characters", num=limit)})
+        raise FieldErrors({"password": _("must be at most %(num)s characters", num=limit)})
 
 
 def set_password(editor: Editor, password: str) -> None:
@@ -76,10 +71,10 @@ def editor_by_email(session: Session, email: str) -> Editor | None:
 def create_editor(session: Session, email: str, *, role: str = "editor", password: str | None,
                   display_name: str = "", sites: list[Site] | None = None) -> Editor:
     if role not in ROLES:
-        raise AccountError({"role": _("must be admin or editor")})
+        raise FieldErrors({"role": _("must be admin or editor")})
     email = normalize_email(email)
     if editor_by_email(session, email) is not None:
-        raise AccountError({"email": _("is already used by another editor")})
+        raise FieldErrors({"email": _("is already used by another editor")})
     editor = Editor(email=email, role=role, display_name=" ".join(display_name.split())[:120],
                     sites=list(sites or []))
     if password is not None:
@@ -130,10 +125,10 @@ def update_editor(editor: Editor, *, actor: Editor, display_name: str, role: str
     if password:
         try:
             check_password_strength(password)
-        except AccountError as exc:
+        except FieldErrors as exc:
             errors.update(exc.fields)
     if errors:
-        raise AccountError(errors)
+        raise FieldErrors(errors)
     editor.display_name = clean_name(display_name)
     editor.role = role
     editor.active = active
@@ -156,6 +151,6 @@ def change_own_password(editor: Editor, current: str, new: str,
                         keep_session: str | None = None) -> None:
     """Change a password after checking the current one; every other session ends."""
     if not editor.password_hash or not check_password_hash(editor.password_hash, current):
-        raise AccountError({"current": _("is not your current password")})
+        raise FieldErrors({"current": _("is not your current password")})
     set_password(editor, new)
     sessions.end_all(_session_of(editor), editor, keep=keep_session)

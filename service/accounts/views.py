@@ -30,7 +30,6 @@ from service.accounts import sessions
 from service.accounts.access import admin_required
 from service.accounts.core import (
     MAX_EMAIL,
-    AccountError,
     authenticate,
     change_own_password,
     clean_name,
@@ -44,6 +43,7 @@ from service.accounts.forms import (
     PasswordForm,
     SettingsForm,
 )
+from service.errors import FieldErrors
 from service.extensions import db, limiter
 from service.forms import put_errors
 from service.i18n import (
@@ -194,7 +194,7 @@ def password():
         try:
             change_own_password(editor, form.current.data or "", form.new.data or "",
                                 keep_session=sessions.current_token())
-        except AccountError as exc:
+        except FieldErrors as exc:
             if "current" in exc.fields:
                 form.current.errors.append(_("That is not your current password."))
             else:
@@ -300,7 +300,7 @@ def person_new():
                     password=form.password.data, display_name=form.display_name.data or "",
                     sites=_chosen_sites(form.sites.data),
                 )
-            except AccountError as exc:
+            except FieldErrors as exc:
                 db.session.rollback()
                 put_errors(form, exc.fields)
             else:
@@ -333,7 +333,7 @@ def person_edit(editor_id: int):
                           active=bool(form.active.data), sites=_chosen_sites(form.sites.data),
                           password=form.password.data or "",
                           keep_session=sessions.current_token() if is_self else None)
-        except AccountError as exc:
+        except FieldErrors as exc:
             db.session.rollback()
             put_errors(form, exc.fields)
         else:

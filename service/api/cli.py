@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from service.api.tokens import TokenError, create_token, revoke, site_tokens
+from service.api.tokens import create_token, revoke, site_tokens
+from service.errors import FieldErrors
 from service.extensions import db
 from service.sites.core import site_by_key
 
@@ -31,7 +32,7 @@ def add(site_key: str, name: str) -> None:
     site = _site(site_key)
     try:
         token, raw = create_token(db.session, site, name)
-    except TokenError as exc:
+    except FieldErrors as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"Token #{token.id} “{token.name}” for {site.name}. It is shown only now; "

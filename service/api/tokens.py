@@ -13,6 +13,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.errors import FieldErrors
 from service.i18n import _
 from service.models import ApiToken, Editor, Site, utcnow
 from service.sanitize import clean_text
@@ -24,14 +25,6 @@ MAX_NAME = 100
 TOUCH_EVERY = timedelta(minutes=1)
 
 
-class TokenError(ValueError):
-    """Bad input for a token; ``fields`` names what is wrong."""
-
-    def __init__(self, fields: dict[str, str]):
-        super().__init__("; ".join(f"{k} {v}" for k, v in fields.items()))
-        self.fields = fields
-
-
 def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -41,9 +34,9 @@ def create_token(session: Session, site: Site, name: str,
     """A new token for ``site``; returns it and the secret, which is never stored."""
     name = clean_text(name or "")
     if not name:
-        raise TokenError({"name": _("is required")})
+        raise FieldErrors({"name": _("is required")})
     if len(name) > MAX_NAME:
-        raise TokenError({"name": _("must be at most %(num)d characters", num=MAX_NAME)})
+        raise FieldErrors({"name": _("must be at most %(num)d characters", num=MAX_NAME)})
     raw = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(site_id=site.id, name=name, token_hash=token_hash(raw),
                      hint=raw[:len(PREFIX) + 4], created_by_id=created_by.id if created_by

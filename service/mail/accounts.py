@@ -29,7 +29,7 @@ def invite_editor(session: Session, email: str, *, role: str = "editor",
                   sites: list[Site] | None = None, display_name: str = "",
                   inviter: Editor | None = None) -> Editor:
     """Create an editor without a password and mail them an invitation (same transaction).
-    Raises ``AccountError`` for a bad or taken address."""
+    Raises ``FieldErrors`` for a bad or taken address."""
     editor = create_editor(session, email, role=role, password=None,
                            display_name=display_name, sites=sites)
     queue_invitation(session, editor, inviter)

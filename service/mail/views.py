@@ -10,7 +10,8 @@ from wtforms import SelectChoice
 
 from service.accounts import sessions
 from service.accounts.access import admin_required
-from service.accounts.core import AccountError, set_password
+from service.accounts.core import set_password
+from service.errors import FieldErrors
 from service.extensions import csrf, db, limiter
 from service.forms import put_errors
 from service.i18n import _, fall_back_to, field_error, first_defaults, lazy_gettext, ngettext
@@ -97,7 +98,7 @@ def _set_password_page(token: str, purpose: str):
     if form.validate_on_submit():
         try:
             set_password(editor, form.password.data or "")
-        except AccountError as exc:
+        except FieldErrors as exc:
             form.password.errors = [*form.password.errors, field_error(
                 str(form.password.label.text), exc.fields.get("password", str(exc)))]
         else:
@@ -156,7 +157,7 @@ def invite_new():
             editor = invite_editor(db.session, form.email.data or "", role=form.role.data,
                                    sites=sites, display_name=form.display_name.data or "",
                                    inviter=current_user._get_current_object())
-        except AccountError as exc:
+        except FieldErrors as exc:
             db.session.rollback()
             put_errors(form, exc.fields)
         else:

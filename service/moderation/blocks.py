@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from service.caches import TTLCache, app_cache
+from service.errors import FieldErrors
 from service.i18n import _
 from service.models import Block, Editor, Event, Report, utcnow
 
@@ -30,12 +31,6 @@ MAX_HOURS = 24 * 365
 # What an admin may choose on the confirmation page, in hours.
 DURATIONS = (1, 24, 24 * 7, 24 * 30)
 DEFAULT_HOURS = 24
-
-
-class BlockError(ValueError):
-    def __init__(self, fields: dict[str, str]):
-        super().__init__("; ".join(f"{k} {v}" for k, v in fields.items()))
-        self.fields = fields
 
 
 # IP hash -> [(block id, site_id or None for every site, until)]
@@ -110,7 +105,7 @@ def block(session: Session, kind: str, value: str, site_id: int | None, hours: f
     if len(reason) > 300:
         errors["reason"] = _("must be at most %(num)d characters", num=300)
     if errors:
-        raise BlockError(errors)
+        raise FieldErrors(errors)
     row = Block(kind=kind, value=value, site_id=site_id,
                 until=utcnow() + timedelta(hours=hours), reason=reason,
                 created_by_id=editor.id if editor is not None else None,
@@ -129,9 +124,9 @@ def block_reader(session: Session, editor: Editor, report: Report,
     correction, so its history says who blocked whom and for how long. The caller commits.
     """
     if not editor.is_admin:
-        raise BlockError({"editor": _("Only admins can block readers.")})
+        raise FieldErrors({"editor": _("Only admins can block readers.")})
     if not report.ip_hash:
-        raise BlockError({"report": _("This report has nothing to block by.")})
+        raise FieldErrors({"report": _("This report has nothing to block by.")})
     row = block(session, "ip", report.ip_hash, report.site_id, hours, editor,
                 reason=reason, report=report)
     session.add(Event(correction_id=report.correction_id, editor_id=editor.id,

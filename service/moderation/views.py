@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from service.accounts.access import admin_required
+from service.errors import FieldErrors
 from service.extensions import db
 from service.i18n import _, when
 from service.models import Block, Report, Site
@@ -39,7 +40,7 @@ def block_reader(correction_id: int, report_id: int):
         try:
             row = blocks.block_reader(db.session, current_user._get_current_object(), report,
                                       form.hours.data, form.reason.data or "")
-        except blocks.BlockError as exc:
+        except FieldErrors as exc:
             form.reason.errors = [*form.reason.errors, str(exc)]
         else:
             db.session.commit()

@@ -10,17 +10,12 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.errors import FieldErrors
 from service.i18n import _, language_codes
 from service.ingest.limits import valid_limit
 from service.ingest.sitecache import forget
 from service.ingest.urls import BadURL, normalize_origin
 from service.models import Site
-
-
-class SiteError(ValueError):
-    def __init__(self, fields: dict[str, str]):
-        super().__init__("; ".join(f"{k} {v}" for k, v in fields.items()))
-        self.fields = fields
 
 
 def new_key() -> str:
@@ -44,7 +39,7 @@ def clean_origins(values: Iterable[str]) -> list[str]:
         try:
             origin = normalize_origin(value)
         except BadURL as exc:
-            raise SiteError({"origins": _("%(value)s %(problem)s", value=repr(value),
+            raise FieldErrors({"origins": _("%(value)s %(problem)s", value=repr(value),
                                              problem=_(str(exc)))}) from exc
         if origin not in out:
             out.append(origin)
@@ -60,7 +55,7 @@ def clean_emails(values: Iterable[str]) -> list[str]:
         try:
             email = validate_email(value, check_deliverability=False).normalized
         except EmailNotValidError as exc:
-            raise SiteError({"notify_emails": _("%(value)s is not a valid email address",
+            raise FieldErrors({"notify_emails": _("%(value)s is not a valid email address",
                                                   value=repr(value))}) from exc
         if email not in out:
             out.append(email)
@@ -95,7 +90,7 @@ def apply_changes(
             site.origins = clean_origins(origins)
         if notify_emails is not None:
             site.notify_emails = clean_emails(notify_emails)
-    except SiteError as exc:
+    except FieldErrors as exc:
         errors.update(exc.fields)
     if default_lang is not None:
         if default_lang not in language_codes():
@@ -118,7 +113,7 @@ def apply_changes(
         else:
             setattr(site, field, value or None)
     if errors:
-        raise SiteError(errors)
+        raise FieldErrors(errors)
     forget(site.key)  # ingest in this process sees the change at once (others within its TTL)
     return site
 
@@ -129,7 +124,7 @@ def create_site(session: Session, name: str, origins: Iterable[str],
     apply_changes(site, name=name, origins=origins, notify_emails=notify_emails,
                   default_lang=default_lang)
     if not site.origins:
-        raise SiteError({"origins": _("at least one origin (https://example.org) is required")})
+        raise FieldErrors({"origins": _("at least one origin (https://example.org) is required")})
     session.add(site)
     session.flush()
     return site

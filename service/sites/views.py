@@ -17,9 +17,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from service.accounts.access import admin_required
-from service.api.tokens import TokenError, create_token, revoke, site_tokens
+from service.api.tokens import create_token, revoke, site_tokens
 from service.channels.core import site_channels
 from service.channels.forms import ChannelForm
+from service.errors import FieldErrors
 from service.extensions import db
 from service.forms import put_errors
 from service.i18n import _
@@ -27,7 +28,7 @@ from service.ingest.urls import display_origin
 from service.models import Site
 from service.moderation.blocks import active_blocks
 from service.sites.checks import CHECK_DAYS, open_counts, recent_reports, turned_away
-from service.sites.core import SiteError, apply_changes, create_site, embed_code
+from service.sites.core import apply_changes, create_site, embed_code
 from service.sites.forms import SiteForm
 from service.sites.snippet import integrity
 
@@ -61,7 +62,7 @@ def new():
                           limit_reader=form.limit_reader.data or "",
                           limit_site=form.limit_site.data or "",
                           public_log=bool(form.public_log.data))
-        except SiteError as exc:
+        except FieldErrors as exc:
             db.session.rollback()
             put_errors(form, exc.fields)
         else:
@@ -91,7 +92,7 @@ def edit(site_id: int):
                           limit_reader=form.limit_reader.data or "",
                           limit_site=form.limit_site.data or "",
                           public_log=bool(form.public_log.data))
-        except SiteError as exc:
+        except FieldErrors as exc:
             db.session.rollback()
             put_errors(form, exc.fields)
         else:
@@ -124,7 +125,7 @@ def add_token(site_id: int):
     try:
         token, raw = create_token(db.session, site, request.form.get("name", ""),
                                   current_user._get_current_object())  # type: ignore[attr-defined]
-    except TokenError as exc:
+    except FieldErrors as exc:
         db.session.rollback()
         flash(_("The token's name %(problem)s.", problem=exc.fields.get("name", "")), "error")
         return redirect(url_for("sites.show", site_id=site.id, _anchor="tokens-title"))
