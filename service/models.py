@@ -341,7 +341,8 @@ class OutboxMail(Base):
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),
-                      Index("ix_outbox_channel_status", "channel_id", "status"))
+                      Index("ix_outbox_channel_status", "channel_id", "status"),
+                      Index("ix_outbox_correction_status", "correction_id", "status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     template: Mapped[str] = mapped_column(String(64))
@@ -354,6 +355,9 @@ class OutboxMail(Base):
     channel_id: Mapped[int | None] = mapped_column(
         ForeignKey("channels.id", ondelete="CASCADE"))
     event_id: Mapped[str | None] = mapped_column(String(64))
+    # A reader's thank-you: the correction it is for (withdrawn if the fix is undone in time).
+    correction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("corrections.id", ondelete="CASCADE"))
     # pending / sending / sent / failed; held = an event waiting for its channel's batch
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -99,6 +99,8 @@ def test_a_fix_undone_within_the_grace_period_tells_the_reader_nothing(app, clie
     run_sender(app, now=utcnow() + timedelta(minutes=3))
     [mail] = thanks(smtp, "patient@mail.example")
     assert mail.header("X-Errata-Correction") is None  # bookkeeping stays in the outbox
+    assert [r.correction_id for r in outbox_rows(app)
+            if r.recipient == "patient@mail.example"] == [cid]
 
 
 def test_unsubscribe_link_stops_mail_and_erases_the_address(app, client, site, smtp):

@@ -110,3 +110,40 @@ def test_origins_and_page_urls_stored_before_are_read_as_browsers_read_them(app,
                                            "https://news.example/a#:~:text=teh")
         assert db.session.scalars(select(Report.url).order_by(Report.id)).all() == [
             "https://evil.example/@news.example/a", "not a url at all"]
+
+
+def test_thank_yous_queued_before_0013_keep_their_correction(app, factory):
+    """0013: the correction a pending thank-you belongs to moves from the header JSON to the
+    column, so reopening still withdraws mail queued by the previous release."""
+    import importlib.util
+    from pathlib import Path
+
+    from alembic.operations import Operations
+    from sqlalchemy import select
+
+    from service.models import Correction, OutboxMail
+
+    site = factory.site()
+    with app.app_context():
+        c = Correction(site_id=site.id, url="https://news.example/a", exact="teh")
+        db.session.add(c)
+        db.session.flush()
+        for headers in ({"X-Errata-Correction": str(c.id), "Reply-To": "desk@news.example"},
+                        {"X-Errata-Correction": "999999"}, {}):
+            db.session.add(OutboxMail(template="reader_thanks", recipient="r@mail.example",
+                                      subject="Fixed", body_text="Thanks", headers=headers))
+        db.session.commit()
+        cid = c.id
+    path = (Path(__file__).resolve().parent.parent / "migrations" / "versions"
+            / "0013_outbox_correction.py")
+    spec = importlib.util.spec_from_file_location("migration_0013", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with app.app_context(), db.engine.begin() as conn:
+        with Operations.context(MigrationContext.configure(conn)):
+            module.move_header_keys()
+    with app.app_context():
+        rows = db.session.execute(select(OutboxMail.correction_id, OutboxMail.headers)
+                                  .order_by(OutboxMail.id)).all()
+    assert [tuple(r) for r in rows] == [(cid, {"Reply-To": "desk@news.example"}),
+                                        (None, {}), (None, {})]

@@ -6,7 +6,6 @@ therefore erases it from every report they sent, and from the outbox.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 from flask import current_app
@@ -21,9 +20,6 @@ from service.models import Correction, OutboxMail, Report, utcnow
 # "reader_thanks" speaks the reader's language; the other two names are rows an older
 # release may have left in the outbox.
 READER_TEMPLATES = ("reader_thanks", "reader_thanks_en", "reader_thanks_ru")
-# Outbox bookkeeping: which correction a thank-you is for. Never sent (sender.build drops
-# every X-Errata-* key).
-CORRECTION_KEY = "X-Errata-Correction"
 
 
 def reader_lang(report: Report, default: str = "en") -> str:
@@ -61,9 +57,7 @@ def queue_thanks(session: Session, correction: Correction) -> int:
             # What the editor says was published; never the reader's guess.
             fix=correction.applied_fix,
         )
-        message = replace(message, headers={**message.headers,
-                                            CORRECTION_KEY: str(correction.id)})
-        enqueue(session, message, due=due)
+        enqueue(session, message, due=due).correction_id = correction.id
         for report in reports:
             report.thanked_at = now
     return len(by_address)
@@ -72,19 +66,14 @@ def queue_thanks(session: Session, correction: Correction) -> int:
 def _pending_thanks(session: Session, correction: Correction, *,
                     lock: bool = False) -> list[OutboxMail]:
     """The thank-yous for ``correction`` still waiting in the outbox (their undo window)."""
-    addresses = {r.email.strip().lower() for r in correction.reports
-                 if r.email and r.thanked_at is not None}
-    if not addresses:
-        return []
     stmt = (select(OutboxMail)
-            .where(OutboxMail.status == "pending", OutboxMail.template.in_(READER_TEMPLATES),
-                   OutboxMail.recipient.in_(addresses)))
+            .where(OutboxMail.correction_id == correction.id, OutboxMail.status == "pending",
+                   OutboxMail.template.in_(READER_TEMPLATES)))
     if lock:
         # A sender claiming one of these right now either wins (the row is no longer
         # pending when we look again) or waits for us.
         stmt = stmt.with_for_update()
-    return [row for row in session.scalars(stmt)
-            if (row.headers or {}).get(CORRECTION_KEY) == str(correction.id)]
+    return list(session.scalars(stmt))
 
 
 def pending_thanks(session: Session, correction: Correction) -> int:
