@@ -15,17 +15,17 @@
   // There is no animation, so prefers-reduced-motion has nothing to turn off.
   const CSS = ':host{all:initial!important}'
     + '*{box-sizing:border-box;font:inherit;color:inherit}'
-    + 'dialog,output,#b{--a:var(--errata-accent,LinkText);color-scheme:light dark;font:var(--errata-font,16px/1.5 system-ui)}'
+    + ':host>*{--a:var(--errata-accent,LinkText);color-scheme:light dark;font:var(--errata-font,16px/1.5 system-ui)}'
     + 'dialog{background:var(--errata-bg,Canvas);color:var(--errata-fg,CanvasText);border:0;border-radius:9px;width:min(34em,100vw - 1em)}'
-    + 'h2{margin:0;font-size:1.3em;font-weight:700}'
+    + 'h2{margin:0;font-size:1.3em}h2,button{font-weight:700}'
     + '#q{padding:.5em;border-left:4px solid var(--a);background:#8882}'
     + 'mark{background:var(--errata-mark,#fd5);color:#000}'
     + 'label{display:block;margin:.5em 0}'
     + 'textarea,select,[type=email]{display:block;width:100%;min-height:44px}'
-    + 'button{min-height:44px;margin-left:.5em;padding:0 1em;border:2px solid var(--a);border-radius:6px;background:none;color:var(--a);font-weight:700}'
+    + 'button{min-height:44px;margin-left:.5em;padding:0 1em;border:2px solid var(--a);border-radius:6px;background:none;color:var(--a)}'
     + '#g,#b{background:var(--a);color:Canvas}'
     + '.b{text-align:end}'
-    + '#b{position:fixed;z-index:2147483647;bottom:1em;right:1em}'
+    + '#b{position:fixed;z-index:2147483647;inset:auto 1em 1em auto}'
     + '[popover]{padding:1em;max-width:30em}';
 
   const touch = matchMedia('(pointer:coarse)').matches;
@@ -106,13 +106,13 @@
   };
 
   const getQueue = () => {
-    try { return JSON.parse(localStorage[QUEUE]) || []; } catch (e) { return []; }
+    try { return JSON.parse(localStorage[QUEUE]) || []; } catch { return []; }
   };
   const putQueue = (a) => {
     try {
       if (a[0]) localStorage[QUEUE] = JSON.stringify(a.slice(-5));
       else localStorage.removeItem(QUEUE);
-    } catch (e) { /* private mode or full: the report is lost, as without a queue */ }
+    } catch { /* private mode or full: the report is lost, as without a queue */ }
   };
   const retryAfter = (res) => res && res.headers.get('Retry-After') * 1e3;
 
@@ -153,7 +153,7 @@
       for (const x of kept) {
         if (Date.now() - x.id > WEEK) continue;
         let res = 0;
-        try { res = await post(x.b); } catch (e) { /* still offline */ }
+        try { res = await post(x.b); } catch { /* still offline */ }
         if (!res || res.status > 499 || res.status == 429) {
           back.push(x);
           ms = retryAfter(res);
@@ -210,7 +210,7 @@
 
     const open = (range) => {
       build();
-      if (dlg && dlg.open) return;
+      if (dlg?.open) return;
       touchButton.hidden = !corner;
       const root = o.root ? d.querySelector(o.root) : d.body;
       if (range && !(root && root.contains(range.commonAncestorContainer))) return toast(t.o);
@@ -221,7 +221,7 @@
       if (!c || !c.exact) return toast(t.h);
       const canonical = d.querySelector('link[rel=canonical]');
       data = {
-        site: o.site, url: location.href.split('#')[0], canonical: canonical && canonical.href,
+        site: o.site, url: location.href.split('#')[0], canonical: canonical?.href,
         title: d.title, lang: d.documentElement.lang || lang, exact: c.exact, prefix: c.prefix,
         suffix: c.suffix, start: c.start, end: c.end,
       };
@@ -286,8 +286,8 @@
           res = await post(body);
           // A firewall's or a proxy's own error page is HTML, not our JSON.
           j = await res.json().catch(() => j);
-        } catch (err) { /* offline, refused, timed out */ }
-        if (res && res.ok) done(t.ok);
+        } catch { /* offline, refused, timed out */ }
+        if (res?.ok) done(t.ok);
         else if (!res || res.status > 499) {
           // Network error or 5xx: kept on this device and sent later.
           putQueue(getQueue().concat({ id: Date.now(), b: body }));
@@ -296,7 +296,7 @@
         } else {
           // 4xx: the reader's text stays; 429 re-enables Send after Retry-After. Fields the
           // reader can fix are named by their own labels, so in the dialog's language.
-          const bad = Object.keys(j.fields || {}).filter((f) => F[f] && F[f].labels);
+          const bad = Object.keys(j.fields || {}).filter((f) => F[f]?.labels);
           say(res.status == 429
             ? t.r.replace('{n}', Math.ceil(retryAfter(res) / 6e4) || 1)
             : j.message
@@ -328,7 +328,7 @@
     const button = (range) => {
       build();
       saved = range;
-      touchButton.hidden = !(range || corner) || (dlg && dlg.open);
+      touchButton.hidden = !(range || corner) || dlg?.open;
       place();
       w.addEventListener('scroll', place, { passive: true });
     };

@@ -683,7 +683,7 @@ def test_field_errors_name_the_fields_by_their_labels_in_the_readers_language(li
     # The browser's own check accepts a@b; the server's email check does not.
     page.locator("errata-ui input[name=email]").fill("a@b")
     send(page)
-    page.locator("errata-ui #m").get_by_text("Почта, чтобы узнать об исправлении").wait_for()
+    page.locator("errata-ui #m").get_by_text("Почта: сообщим об исправлении").wait_for()
     assert page.locator("errata-ui input[name=email]").get_attribute("aria-invalid") == "true"
     assert "email:" not in status(page)  # not the server's English field message
     only_network_errors(page)
