@@ -220,10 +220,10 @@
       if (dlg && !dlg.sent && (!c || c.start == data.start && c.end == data.end)) return show();
       if (!c || !c.exact) return toast(t.h);
       const canonical = d.querySelector('link[rel=canonical]');
+      // The capture goes as it is (the server ignores its `long` flag).
       data = {
-        site: o.site, url: location.href.split('#')[0], canonical: canonical?.href,
-        title: d.title, lang: d.documentElement.lang || lang, exact: c.exact, prefix: c.prefix,
-        suffix: c.suffix, start: c.start, end: c.end,
+        ...c, site: o.site, url: location.href.split('#')[0], canonical: canonical?.href,
+        title: d.title, lang: d.documentElement.lang || lang,
       };
       if (dlg) dlg.remove();
       let m, x, g;
@@ -260,9 +260,9 @@
       F.onsubmit = async (e) => {
         e.preventDefault();
         if (g.disabled) return;
+        // The form's named fields: suggestion, kind, comment, email and hp.
         const body = {
-          ...data, kind: F.kind.value, suggestion: F.suggestion.value, comment: F.comment.value,
-          notify: !!F.email.value, email: F.email.value, hp: F.hp.value,
+          ...data, ...Object.fromEntries(new FormData(F)), notify: !!F.email.value,
           client: 'errata.js/0.1.0',
         };
         // Sent or kept: the form gives way to the message alone (in the same live region, so
