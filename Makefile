@@ -34,7 +34,7 @@ snippet: $(VENV)/.installed-test $(SNIPPET_DEPS)
 	$(BIN)/python snippet/build.py
 
 test: $(VENV)/.installed-test $(SNIPPET_DEPS)
-	$(BIN)/ruff check service tests bench migrations
+	$(BIN)/ruff check service tests bench migrations deploy snippet
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test

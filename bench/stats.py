@@ -54,29 +54,6 @@ def add_decisions(app) -> int:
     return n
 
 
-def signed_in(app, email: str):
-    """A test client logged in through the real form (sessions are server-side)."""
-    import re
-
-    from sqlalchemy import select
-
-    from service.accounts.core import set_password
-    from service.extensions import db
-    from service.models import Editor
-
-    with app.app_context():
-        editor = db.session.scalar(select(Editor).where(Editor.email == email))
-        set_password(editor, "bench password 1234")
-        db.session.commit()
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    resp = client.post("/login", data={"csrf_token": token, "email": email,
-                                       "password": "bench password 1234"})
-    assert resp.status_code == 302, resp.status_code
-    return client
-
-
 def timed_rollup(app) -> float:
     from service.extensions import db
     from service.stats.rollup import rollup
@@ -129,7 +106,7 @@ def main() -> None:
             "editor of 10 sites": ("group@bench.example", ""),
             "one site": ("admin@bench.example", "site=5&"),
         }
-        clients = {who: signed_in(app, who) for who, _q in pages.values()}
+        clients = {who: qb.signed_in(app, who) for who, _q in pages.values()}
         print(f"\n/stats, median of {args.samples} requests (wall clock / CPU, ms)\n")
         print("| who | 30 days | 90 days | 365 days |")
         print("|---|---:|---:|---:|")
