@@ -120,3 +120,35 @@ def test_deactivating_someone_asks_first(page, live, admin):
     assert "deactivated" in page.locator("main").inner_text()
     with live.app.app_context():
         assert db.session.get(Editor, ed_id).active is False
+
+
+def test_inviting_an_editor_with_no_sites_asks_first_and_a_huge_email_is_refused(page, live,
+                                                                                  admin):
+    """What an admin sees: an editor with no sites would find an empty queue, so the page says
+    so (as an alert, with JavaScript or without) before anyone is invited; and an address too
+    long to be one is refused with a sentence, not echoed back."""
+    from sqlalchemy import select
+
+    from service.models import Editor
+
+    log_in(page, live, next="/people/invite")
+    page.get_by_label("Email").fill("no.sites@news.example")
+    page.get_by_role("button", name="Send invitation").click()
+    warning = page.get_by_role("alert")
+    expect(warning).to_contain_text("This editor would see no corrections.")
+    with live.app.app_context():  # asked, not yet done
+        assert db.session.scalar(select(Editor).where(
+            Editor.email == "no.sites@news.example")) is None
+    page.get_by_role("button", name="Send without sites").click()
+    page.wait_for_url(re.compile(r".*/people$"))
+    expect(page.locator(".flash--success")).to_contain_text("no.sites@news.example")
+
+    page.goto(f"{live.url}/people/invite")
+    huge = "x" * 300 + "@news.example"
+    page.expect_console_errors = True  # Chromium logs the page's 400 status as a console error
+    page.get_by_label("Email").fill(huge)
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_text("An email address has at most 254 characters.")).to_be_visible()
+    assert huge not in page.content()
+    with live.app.app_context():
+        assert db.session.scalar(select(Editor).where(Editor.email == huge)) is None
