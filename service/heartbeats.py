@@ -17,13 +17,18 @@ from service.models import Heartbeat, utcnow
 
 STALE_AFTER = timedelta(minutes=2)
 # The loops /healthz expects, and what to call them.
-LOOPS = {"mail": "mail sender", "page_checks": "page checks"}
+LOOPS = {"mail": "mail sender", "page_checks": "page checker"}
 
 
 def beat(session: Session, name: str, detail: str = "", now: datetime | None = None) -> None:
     """Record that loop ``name`` finished a round now. Commits."""
     now = now or utcnow()
     values = {"beat_at": now, "detail": detail[:300]}
+    # On SQLite a read snapshot left open by the round cannot become a write once the other
+    # loop has committed ("database is locked" at once, no busy wait): end it, and take the
+    # write lock at BEGIN, where the busy timeout applies. PostgreSQL ignores the option.
+    session.commit()
+    session.connection(execution_options={"immediate": True})
     done = session.execute(update(Heartbeat).where(Heartbeat.name == name).values(**values))
     if not done.rowcount:
         try:
