@@ -75,6 +75,18 @@ def test_every_extracted_message_is_translated_into_russian(template_catalog):
                           + "\n".join(problems))
 
 
+@pytest.mark.parametrize("domain", ["messages", "snippet"])
+def test_russian_catalogs_are_finished_headers_included(domain):
+    """The reader dialog's catalog too: the build leaves fuzzy and empty entries out (English
+    would show), and a fuzzy header marks the whole catalog as unreviewed."""
+    with (ROOT / f"translations/ru/LC_MESSAGES/{domain}.po").open("rb") as fh:
+        ru = read_po(fh, locale="ru", domain=domain)
+    assert not ru.fuzzy, f"translations/ru/LC_MESSAGES/{domain}.po: the header is fuzzy"
+    problems = [m.id for m in ru if m.id and (m.fuzzy or not all(
+        m.string if isinstance(m.string, tuple) else (m.string,)))]
+    assert not problems, f"{domain}.po: fuzzy or untranslated: {problems}"
+
+
 def test_russian_has_three_plural_forms_and_the_polite_lower_case_you():
     ru = _ru()
     assert ru.num_plurals == 3
