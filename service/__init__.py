@@ -132,5 +132,19 @@ def _tune_sqlite(engine, lock_timeout: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        immediate = conn.get_execution_options().get("immediate")
+        immediate = conn.get_execution_options().get("immediate") or _writes_as_editor()
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+# Editors' POSTs read, then write. In WAL mode SQLite refuses at once (no busy wait) to turn a
+# read snapshot into a write when another process (the mail sender, the page checker) has
+# committed since: "database is locked", a 500. Their transactions take the write lock at BEGIN
+# instead, where the busy timeout applies. Report intake has its own batching (ingest/batch.py).
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _writes_as_editor() -> bool:
+    from flask import has_request_context, request
+
+    return (has_request_context() and request.method in _UNSAFE
+            and request.path != "/api/v1/reports")

@@ -76,6 +76,9 @@ def start_check(correction_id: int) -> Future:
 def check_and_wait(correction_id: int, wait: float = ON_DEMAND_WAIT) -> Checked | None:
     """Check now and wait up to ``wait`` seconds; None when the check is still under way
     (it goes on, and stores its result when done)."""
+    # The check writes from another thread: hold no transaction (on SQLite an editor's POST
+    # holds the write lock) while waiting for it.
+    db.session.commit()
     future = start_check(correction_id)
     try:
         return future.result(timeout=wait)
