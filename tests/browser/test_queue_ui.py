@@ -103,6 +103,8 @@ def test_row_keys_and_bulk_selection(page, live, desk):
     assert "not an error" in page.locator(".flash").inner_text()
     expect(rows).to_have_count(2)
     assert page.locator(f"#{first_id}").count() == 0
+    # The flash is in the DOM before the page's script has bound the keys: wait for it.
+    page.wait_for_load_state("load")
 
     page.keyboard.press("j")
     page.keyboard.press("x")
