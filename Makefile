@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+# pytest-xdist workers for `make test`: one per core by default (`TEST_WORKERS=0` runs the
+# suite in one process). Work-stealing keeps both cores busy while a long test runs.
+TEST_WORKERS ?= auto
 
 .PHONY: run test lint bench sizes snippet clean
 
@@ -35,7 +38,7 @@ snippet: $(VENV)/.installed-test $(SNIPPET_DEPS)
 
 test: $(VENV)/.installed-test $(SNIPPET_DEPS)
 	$(BIN)/ruff check service tests bench migrations deploy snippet
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py --breakdown
