@@ -163,17 +163,21 @@ def init_app(app: Flask) -> None:
             resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return resp
 
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException):
-        if request.path.startswith("/api/"):
-            resp = jsonify({"error": (exc.name or "error").lower().replace(" ", "_"),
-                            "message": exc.description})
-            resp.status_code = exc.code or 500
-            return resp
-        code = exc.code or 500
-        title, default = ERROR_PAGES.get(code, (exc.name, exc.description))
-        description = exc.description
-        if description == type(exc).description:
-            description = default
-        return render_template("error.html", error=exc, code=code, title=title,
-                               description=description), code
+    app.errorhandler(HTTPException)(error_page)
+
+
+def error_page(exc: HTTPException):
+    """An error as a page in the person's language (JSON under ``/api/``). A feature's own
+    handler for some error (the login page's for 429) hands the rest back to this one."""
+    if request.path.startswith("/api/"):
+        resp = jsonify({"error": (exc.name or "error").lower().replace(" ", "_"),
+                        "message": exc.description})
+        resp.status_code = exc.code or 500
+        return resp
+    code = exc.code or 500
+    title, default = ERROR_PAGES.get(code, (exc.name, exc.description))
+    description = exc.description
+    if description == type(exc).description:
+        description = default
+    return render_template("error.html", error=exc, code=code, title=title,
+                           description=description), code

@@ -92,15 +92,14 @@ def test_invitation_refuses_a_long_email_and_creates_no_one(app, client, people)
 
 def test_accepting_an_invitation_refuses_a_long_password_before_hashing(app, client, people,
                                                                         hashed):
-    from service.mail.accounts import invite_editor
-    from service.mail.tokens import account_token
+    from service.accounts.links import account_token, invite_editor
 
     with app.test_request_context():
         invited = invite_editor(db.session, "new@news.example", role="admin")
         db.session.commit()
         path = f"/invite/{account_token(invited, 'invite')}"
     page = client.get(path).get_data(as_text=True)
-    resp = client.post(path, data={"csrf_token": csrf_token(page), "password": LONG_PASSWORD,
+    resp = client.post(path, data={"csrf_token": csrf_token(page), "new": LONG_PASSWORD,
                                    "confirm": LONG_PASSWORD})
     refused(resp, LONG_PASSWORD, "A password has at most 1024 characters.")
     assert hashed == []

@@ -230,8 +230,7 @@ def test_the_demo_in_both_languages(client, runner):
 
 def test_an_invited_editor_gets_the_browsers_language_and_zone_when_joining(client, factory,
                                                                             app):
-    from service.mail.accounts import invite_editor
-    from service.mail.tokens import account_token
+    from service.accounts.links import account_token, invite_editor
 
     with app.app_context():
         editor = invite_editor(db.session, "new@news.example")
@@ -242,7 +241,7 @@ def test_an_invited_editor_gets_the_browsers_language_and_zone_when_joining(clie
     page = client.get(path, headers=RU).get_data(as_text=True)
     assert "<h1>Добро пожаловать в Errata</h1>" in page
     resp = client.post(path, headers=RU, data={
-        "csrf_token": csrf_token(page), "password": "a long enough password",
+        "csrf_token": csrf_token(page), "new": "a long enough password",
         "confirm": "a long enough password", "timezone": "Asia/Almaty"})
     assert resp.status_code == 302
     with app.app_context():

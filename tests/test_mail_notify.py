@@ -191,7 +191,7 @@ def test_a_broken_stop_link_gets_a_sentence(client):
 
 
 def invite(app, email, mode, site):
-    from service.mail.accounts import invite_editor
+    from service.accounts.links import invite_editor
     from service.models import Site
 
     with app.test_request_context():

@@ -1,5 +1,6 @@
-"""Invitations, password resets, the Outbox page and the ``errata mail`` commands, with the
-mails read from a real SMTP server (or, for the demo, from the printing sink)."""
+"""The Outbox page and the ``errata mail`` commands, with the mails read from a real SMTP
+server (or, for the demo, from the printing sink). Invitations and password resets:
+tests/test_accounts_links.py."""
 
 from __future__ import annotations
 
@@ -12,15 +13,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from itsdangerous import URLSafeTimedSerializer
-from itsdangerous.timed import TimestampSigner
 from sqlalchemy import select
 
 from service.extensions import db
 from service.mail.messages import enqueue, render
-from service.models import Editor, Report, utcnow
-from tests.conftest import csrf_token, login, page_token, post_report
-from tests.mail_support import ROOT, SENDER_CMD, free_port, run_sender, sender_env
+from service.models import Report, utcnow
+from tests.conftest import login, page_token, post_report
+from tests.mail_support import ROOT, SENDER_CMD, free_port, sender_env
 
 ADMIN = "admin@news.example"
 
@@ -39,122 +38,6 @@ def admin(factory):
 def link_in(mail, part: str) -> str:
     url = next(u for u in mail.links() if part in u)
     return url.removeprefix("http://errata.test")
-
-
-def test_invite_by_mail_from_the_people_page(app, client, factory, admin, smtp):
-    site = factory.site()
-    assert login(client, ADMIN).status_code == 302
-    people = client.get("/people").get_data(as_text=True)
-    assert "/people/invite" in people and "Invite by mail" in people
-
-    form = client.get("/people/invite").get_data(as_text=True)
-    resp = client.post("/people/invite", data={
-        "csrf_token": csrf_token(form), "email": "New.Editor@News.example",
-        "display_name": "New <Editor>", "role": "editor", "sites": [str(site.id)]})
-    assert resp.status_code == 302
-    assert "invited" in client.get("/people").get_data(as_text=True)
-    run_sender(app)
-    [mail] = smtp.inbox.to("new.editor@news.example")
-    assert mail.header("Reply-To") == ADMIN
-    assert "News Example" in mail.text and "7 days" in mail.text
-    assert "New &lt;Editor&gt;" in mail.html and "New <Editor>" in mail.text
-    path = link_in(mail, "/invite/")
-
-    client.post("/logout", data={"csrf_token": page_token(client, "/account/settings")})
-    page = client.get(path)
-    assert page.status_code == 200 and "Welcome to Errata" in page.get_data(as_text=True)
-    resp = client.post(path, data={"csrf_token": csrf_token(page.get_data(as_text=True)),
-                                   "password": "a brand new password",
-                                   "confirm": "a brand new password"})
-    assert resp.status_code == 302
-    assert client.get("/account/settings").status_code == 200  # logged in
-
-    again = client.get(path)
-    assert again.status_code == 400
-    assert "already been used" in again.get_data(as_text=True)
-    client.post("/logout", data={"csrf_token": page_token(client, "/account/settings")})
-    assert login(client, "new.editor@news.example", "a brand new password").status_code == 302
-
-
-def test_an_invitation_is_not_sent_for_a_taken_address(client, admin, smtp):
-    login(client, ADMIN)
-    form = client.get("/people/invite").get_data(as_text=True)
-    resp = client.post("/people/invite", data={"csrf_token": csrf_token(form), "email": ADMIN,
-                                               "role": "editor"})
-    assert resp.status_code == 400
-    assert "already used by another editor" in resp.get_data(as_text=True)
-
-
-def test_invitation_again_only_while_no_password_is_set(app, client, factory, admin, smtp):
-    with app.app_context():
-        from service.mail.accounts import invite_editor
-
-        invite_editor(db.session, "later@news.example")
-        db.session.commit()
-        later_id = db.session.scalar(select(Editor.id).where(Editor.email == "later@news.example"))
-    login(client, ADMIN)
-    token = page_token(client, "/people")
-    client.post(f"/people/{later_id}/invite", data={"csrf_token": token})
-    admin_id = admin.id
-    client.post(f"/people/{admin_id}/invite", data={"csrf_token": token})
-    run_sender(app)
-    assert len(smtp.inbox.to("later@news.example")) == 2
-    assert smtp.inbox.to(ADMIN) == []
-
-
-def _reset_page(client, email):
-    form = client.get("/reset").get_data(as_text=True)
-    resp = client.post("/reset", data={"csrf_token": csrf_token(form), "email": email})
-    assert resp.status_code == 200
-    return resp.get_data(as_text=True)
-
-
-def test_password_reset_answers_the_same_and_its_link_works_once(app, client, admin, smtp):
-    login_page = client.get("/login").get_data(as_text=True)
-    assert 'href="/reset"' in login_page
-
-    known = _reset_page(client, ADMIN.upper())
-    unknown = _reset_page(client, "nobody@news.example")
-    assert known == unknown and "If an Errata account uses that address" in known
-    _reset_page(client, ADMIN)  # asked twice in a row: still one mail, no inbox flooding
-    run_sender(app)
-    assert [m.to for m in smtp.inbox.messages] == [ADMIN]
-    mail = smtp.inbox.messages[0]
-    assert mail.subject == "Reset your Errata password" and "2 hours" in mail.text
-    path = link_in(mail, "/reset/")
-
-    page = client.get(path).get_data(as_text=True)
-    resp = client.post(path, data={"csrf_token": csrf_token(page), "password": "short",
-                                   "confirm": "short"})
-    assert resp.status_code == 400  # sent back with the field's error
-    assert "at least 10 characters" in resp.get_data(as_text=True)
-    resp = client.post(path, data={"csrf_token": csrf_token(page),
-                                   "password": "my new long password",
-                                   "confirm": "my new long password"})
-    assert resp.status_code == 302
-    assert client.get(path).status_code == 400  # used
-    client.post("/logout", data={"csrf_token": page_token(client, "/account/settings")})
-    assert login(client, ADMIN).status_code == 401  # the old password is gone
-    assert login(client, ADMIN, "my new long password").status_code == 302
-
-
-class _LongAgo(TimestampSigner):
-    def get_timestamp(self) -> int:
-        return super().get_timestamp() - 3 * 3600
-
-
-def test_an_expired_reset_link_says_so(app, client, admin):
-    from service.mail.tokens import _fingerprint
-
-    with app.app_context():
-        editor = db.session.get(Editor, admin.id)
-        old = URLSafeTimedSerializer("test-secret-key", salt="errata.reset",
-                                     signer=_LongAgo)
-        token = old.dumps({"id": editor.id, "pw": _fingerprint(editor.password_hash)})
-    resp = client.get(f"/reset/{token}")
-    assert resp.status_code == 400
-    assert "This link has expired." in resp.get_data(as_text=True)
-    assert client.get("/reset/garbage").status_code == 400
 
 
 def test_the_outbox_is_for_admins_only(client, factory, admin):

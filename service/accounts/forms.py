@@ -78,9 +78,10 @@ class LoginForm(FlaskForm):
     timezone = HiddenField()
 
 
-class PasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[
-        password_limit(), DataRequired(_l("Enter your current password."))])
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice: chosen from an invitation's or a reset's link, and (with
+    the current one, :class:`PasswordForm`) under My settings."""
+
     new = PasswordField(_l("New password"), validators=[
         password_limit(),
         DataRequired(_l("Enter a new password.")),
@@ -93,6 +94,21 @@ class PasswordForm(FlaskForm):
         DataRequired(_l("Type the new password again.")),
         EqualTo("new", message=_l("The two new passwords are not the same.")),
     ])
+    # The zone the browser reports (static/app/app.js): a link's page is an invited editor's
+    # first sign-in. The change-password page does not send it.
+    timezone = HiddenField()
+
+
+class PasswordForm(NewPasswordForm):
+    """Change my password: the current one first."""
+
+    current = PasswordField(_l("Current password"), validators=[
+        password_limit(), DataRequired(_l("Enter your current password."))])
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("Your email"), validators=[
+        email_limit(), DataRequired(_l("Enter your email address."))])
 
 
 class SettingsForm(FlaskForm):
@@ -112,19 +128,29 @@ class SettingsForm(FlaskForm):
     ])
 
 
-class EditorForm(FlaskForm):
-    """Edit an editor (admins only). A password given here replaces theirs."""
+class PersonForm(FlaskForm):
+    """Who an editor is and what they see: what inviting, adding and editing one share."""
 
     display_name = StringField(_l("Name"), validators=[Length(max=120)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="editor")
     sites = MultiCheckboxField(_l("Sites this editor sees"), coerce=int, choices=[])
+
+
+class InviteForm(PersonForm):
+    """Invite an editor by mail: they choose their own password from the link."""
+
+    email = EmailField(_l("Email"), validators=[email_limit(),
+                                                DataRequired(_l("Enter an email address."))])
+
+
+class EditorForm(PersonForm):
+    """Edit an editor (admins only). A password given here replaces theirs."""
+
     active = BooleanField(_l("Active (can log in)"), default=True)
     password = PasswordField(_l("New password"), validators=[password_limit()])
 
 
-class EditorAddForm(EditorForm):
-    """Add an editor. Until invitations by mail exist, the admin sets the first password."""
+class EditorAddForm(EditorForm, InviteForm):
+    """Add an editor with a first password the admin tells them (when mail is not set up)."""
 
-    email = EmailField(_l("Email"), validators=[email_limit(),
-                                                DataRequired(_l("Enter an email address."))])
     password = PasswordField(_l("Initial password"), validators=[password_limit()])

@@ -1,4 +1,5 @@
-"""Log in and out, my password and mail settings, and the admins' People pages."""
+"""Log in and out, my password and mail settings, the pages of invitation and password-reset
+links, and the admins' People pages (adding, inviting and editing editors)."""
 
 from __future__ import annotations
 
@@ -34,14 +35,26 @@ from service.accounts.core import (
     change_own_password,
     clean_name,
     create_editor,
+    set_password,
     update_editor,
 )
 from service.accounts.forms import (
     EditorAddForm,
     EditorForm,
+    InviteForm,
     LoginForm,
+    NewPasswordForm,
     PasswordForm,
+    PersonForm,
+    ResetRequestForm,
     SettingsForm,
+)
+from service.accounts.links import (
+    TokenProblem,
+    invite_editor,
+    queue_invitation,
+    queue_password_reset,
+    read_account_token,
 )
 from service.errors import FieldErrors
 from service.extensions import db, limiter
@@ -57,10 +70,13 @@ from service.i18n import (
 )
 from service.models import Editor, Site
 from service.network import client_network
+from service.web import error_page
 
 bp = Blueprint("accounts", __name__)
 
 WRONG_LOGIN = lazy_gettext("That email and password don't match an active account.")
+RESET_SENT = lazy_gettext("If an Errata account uses that address, a link to choose a new "
+                          "password is on its way. It works once, for two hours.")
 
 
 # -- shared page helpers -----------------------------------------------------------------------
@@ -99,6 +115,11 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+def _form_status(form) -> int:
+    """400 for a form sent back with errors (a size limit, a missing field), else 200."""
+    return 400 if request.method == "POST" and form.errors else 200
 
 
 # -- login and logout --------------------------------------------------------------------------
@@ -144,31 +165,41 @@ def login():
             sessions.sign_in(db.session, editor)  # a fresh session: nothing carried over
             db.session.commit()
             return redirect(target or home_url())
-    status = 401 if error else (400 if form.errors else 200)
+    status = 401 if error else _form_status(form)
     return render_template("accounts/login.html", form=form, error=error, next=target), status
 
 
 @bp.errorhandler(TooManyRequests)
 def _too_many(exc: TooManyRequests):
-    """Throttled logins see the login page again, with a sentence instead of an error code."""
-    if request.endpoint != "accounts.login":
-        return render_template("error.html", error=exc), 429
-    wait = _seconds_until_reset()
-    form = LoginForm()
-    form.password.data = ""
+    """Throttled logins and reset requests see their page again, with a sentence in the
+    person's language instead of an error code."""
+    wait = _seconds_until_allowed()
     minutes = max(1, round(wait / 60))
-    error = ngettext("Too many failed logins for this account or from this network. Wait "
-                     "%(num)d minute and try again, or ask an admin to set a new password.",
-                     "Too many failed logins for this account or from this network. Wait "
-                     "%(num)d minutes and try again, or ask an admin to set a new password.",
-                     minutes)
-    resp = make_response(render_template("accounts/login.html", form=form, error=error,
-                                         next=safe_next(request.values.get("next"))), 429)
+    if request.endpoint == "accounts.login":
+        form = LoginForm()
+        form.password.data = ""
+        error = ngettext("Too many failed logins for this account or from this network. Wait "
+                         "%(num)d minute and try again, or ask an admin to set a new password.",
+                         "Too many failed logins for this account or from this network. Wait "
+                         "%(num)d minutes and try again, or ask an admin to set a new password.",
+                         minutes)
+        page = render_template("accounts/login.html", form=form, error=error,
+                               next=safe_next(request.values.get("next")))
+    elif request.endpoint == "accounts.reset_request":
+        error = ngettext("Too many requests for a link from this network. Wait %(num)d minute "
+                         "and try again.",
+                         "Too many requests for a link from this network. Wait %(num)d minutes "
+                         "and try again.", minutes)
+        page = render_template("accounts/reset_request.html", form=ResetRequestForm(),
+                               error=error)
+    else:
+        return error_page(exc)
+    resp = make_response(page, 429)
     resp.headers["Retry-After"] = str(wait)
     return resp
 
 
-def _seconds_until_reset() -> int:
+def _seconds_until_allowed() -> int:
     breached = [lim for lim in limiter.current_limits if lim.breached] or [limiter.current_limit]
     resets = [lim.reset_at for lim in breached if lim is not None]
     return max(1, math.ceil(max(resets) - time.time())) if resets else 900
@@ -262,9 +293,59 @@ def end_all_sessions():
     return redirect(url_for("accounts.login"))
 
 
+# -- links from mail: an invitation, a password reset -------------------------------------------
+
+def _set_password_page(token: str, purpose: str):
+    try:
+        editor = read_account_token(db.session, token, purpose)
+    except TokenProblem as exc:
+        return render_template("link_problem.html", problem=str(exc), offer_reset=True), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            set_password(editor, form.new.data or "")
+        except FieldErrors as exc:
+            put_errors(form, {"new": exc.fields.get("password", str(exc))})
+        else:
+            # Whoever was signed in here, it is this editor now; after a reset, every other
+            # session of theirs ends (a reset is what someone does who fears a stolen one).
+            if purpose == "reset":
+                sessions.end_all(db.session, editor)
+            first_defaults(editor, form.timezone.data)
+            sessions.sign_in(db.session, editor)
+            db.session.commit()
+            flash(_("Your password is set. Welcome to Errata.") if purpose == "invite"
+                  else _("Your new password is set; other sessions are logged out."), "success")
+            return redirect(home_url())
+    return render_template("accounts/set_password.html", form=form, editor=editor,
+                           purpose=purpose), _form_status(form)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str):
+    return _set_password_page(token, "invite")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    return _set_password_page(token, "reset")
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit("10/15 minutes", key_func=client_network, methods=["POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        queue_password_reset(db.session, form.email.data or "")
+        db.session.commit()
+        # The same answer whether or not the address has an account.
+        return render_template("accounts/reset_sent.html", message=RESET_SENT)
+    return render_template("accounts/reset_request.html", form=form), _form_status(form)
+
+
 # -- people (admins) ---------------------------------------------------------------------------
 
-def _site_choices(form: EditorForm) -> None:
+def _site_choices(form: PersonForm) -> None:
     sites = db.session.scalars(select(Site).order_by(Site.name)).all()
     form.sites.choices = [SelectChoice(s.id, s.name) for s in sites]
 
@@ -273,6 +354,23 @@ def _chosen_sites(ids: list[int] | None) -> list[Site]:
     if not ids:
         return []
     return list(db.session.scalars(select(Site).where(Site.id.in_(ids)).order_by(Site.name)))
+
+
+def _editor_or_404(editor_id: int) -> Editor:
+    editor = db.session.get(Editor, editor_id)
+    if editor is None:
+        abort(404, _("There is no such editor."))
+    return editor
+
+
+def _ask_first_if_no_sites(editor: Editor, template: str, form: PersonForm) -> str | None:
+    """All is valid, but an editor with no sites would find an empty queue: undo, and show
+    the form again with the question (templates/accounts/_no_sites.html), whose hidden
+    ``no_sites_ok`` goes on the second time. None when there is nothing to ask."""
+    if editor.is_admin or editor.sites or request.form.get("no_sites_ok"):
+        return None
+    db.session.rollback()
+    return render_template(template, form=form, editor=None, no_sites=True)
 
 
 @bp.route("/people")
@@ -288,8 +386,8 @@ def person_new():
     form = EditorAddForm()
     _site_choices(form)
     if form.validate_on_submit():
-        # Inviting by mail (a one-time link, no password chosen by the admin) is the mail
-        # feature's page, mail.invite_new; this page is for when mail is not set up.
+        # Inviting by mail (a one-time link, no password chosen by the admin) is
+        # invite_new; this page is for when mail is not set up.
         if not form.password.data:
             form.password.errors.append(
                 _("Set an initial password (tell it to them in person)."))
@@ -304,11 +402,9 @@ def person_new():
                 db.session.rollback()
                 put_errors(form, exc.fields)
             else:
-                if not editor.is_admin and not editor.sites and not request.form.get("no_sites_ok"):
-                    # All is valid, but an editor with no sites sees an empty queue: ask first.
-                    db.session.rollback()
-                    return render_template("accounts/person_form.html", form=form, editor=None,
-                                           no_sites=True)
+                question = _ask_first_if_no_sites(editor, "accounts/person_form.html", form)
+                if question is not None:
+                    return question
                 editor.active = bool(form.active.data)
                 db.session.commit()
                 flash(_("%(email)s can now log in.", email=editor.email), "success")
@@ -316,12 +412,51 @@ def person_new():
     return render_template("accounts/person_form.html", form=form, editor=None)
 
 
+@bp.route("/people/invite", methods=["GET", "POST"])
+@admin_required
+def invite_new():
+    form = InviteForm()
+    _site_choices(form)
+    if form.validate_on_submit():
+        try:
+            editor = invite_editor(db.session, form.email.data or "", role=form.role.data,
+                                   sites=_chosen_sites(form.sites.data),
+                                   display_name=form.display_name.data or "",
+                                   inviter=current_user._get_current_object())
+        except FieldErrors as exc:
+            db.session.rollback()
+            put_errors(form, exc.fields)
+        else:
+            question = _ask_first_if_no_sites(editor, "accounts/invite.html", form)
+            if question is not None:
+                return question
+            db.session.commit()
+            flash(_("Invitation sent to %(email)s. The link works once, for 7 days.",
+                    email=editor.email), "success")
+            return redirect(url_for("accounts.people"))
+    return render_template("accounts/invite.html", form=form), _form_status(form)
+
+
+@bp.post("/people/<int:editor_id>/invite")
+@admin_required
+def invite_again(editor_id: int):
+    editor = _editor_or_404(editor_id)
+    if editor.password_hash:
+        flash(_("%(email)s has already chosen a password; they can use “Forgot your "
+                "password?” on the login page.", email=editor.email), "info")
+    elif not editor.active:
+        flash(_("%(email)s is deactivated; activate them first.", email=editor.email), "error")
+    else:
+        queue_invitation(db.session, editor, current_user._get_current_object())
+        db.session.commit()
+        flash(_("A new invitation is on its way to %(email)s.", email=editor.email), "success")
+    return redirect(url_for("accounts.people"))
+
+
 @bp.route("/people/<int:editor_id>", methods=["GET", "POST"])
 @admin_required
 def person_edit(editor_id: int):
-    editor = db.session.get(Editor, editor_id)
-    if editor is None:
-        abort(404, _("There is no such editor."))
+    editor = _editor_or_404(editor_id)
     is_self = editor.id == current_user.id
     form = EditorForm(display_name=editor.display_name, role=editor.role, active=editor.active,
                       sites=[s.id for s in editor.sites])

@@ -1,5 +1,6 @@
 """In Chromium: an admin logs in, adds a site, copies the line to paste (keyboard only for the
-copy), and the layout holds at a phone's 320px width."""
+copy), and the layout holds at a phone's 320px width; inviting and adding people; an invited
+editor chooses a password, an editor who forgot theirs asks for a link."""
 
 from __future__ import annotations
 
@@ -152,3 +153,42 @@ def test_inviting_an_editor_with_no_sites_asks_first_and_a_huge_email_is_refused
     assert huge not in page.content()
     with live.app.app_context():
         assert db.session.scalar(select(Editor).where(Editor.email == huge)) is None
+
+
+def test_an_invited_editor_chooses_a_password_and_is_logged_in(page, live):
+    from service.accounts.links import account_token, invite_editor
+    from service.mail.messages import link
+    from service.models import Site
+    from service.sites.core import create_site
+
+    with live.app.app_context():
+        site = create_site(db.session, "News Example", ["https://news.example"], [])
+        editor = invite_editor(db.session, "new@news.example",
+                               sites=[db.session.get(Site, site.id)])
+        db.session.commit()
+        url = link("accounts.accept_invite", token=account_token(editor, "invite"))
+
+    page.goto(url)
+    assert page.get_by_role("heading", level=1).inner_text() == "Welcome to Errata"
+    page.get_by_label("New password", exact=True).fill("a brand new password")
+    page.get_by_label("New password again").fill("a brand new password")
+    page.get_by_role("button", name="Set my password").click()
+    page.get_by_text("Your password is set. Welcome to Errata.").wait_for()
+
+    used = live.app.test_client().get(url.removeprefix(live.url))
+    assert used.status_code == 400
+    assert "This link has already been used." in used.get_data(as_text=True)
+
+
+def test_forgot_password_from_the_login_page(page, live):
+    from service.accounts.core import create_editor
+
+    with live.app.app_context():
+        create_editor(db.session, "ed@news.example", password=PASSWORD)
+        db.session.commit()
+    page.goto(f"{live.url}/login")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Your email").fill("ed@news.example")
+    page.get_by_role("button", name="Mail me a link").click()
+    page.get_by_role("heading", name="Check your mail").wait_for()
+    assert "If an Errata account uses that address" in page.locator("main").inner_text()

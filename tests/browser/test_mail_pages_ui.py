@@ -1,6 +1,6 @@
-"""In Chromium, the pages people reach from a mail: a reader unsubscribes, an invited editor
-chooses a password, an editor who forgot theirs asks for a link. No console errors (the
-strict CSP holds on every page)."""
+"""In Chromium, the pages readers reach from a mail: a reader unsubscribes. No console errors
+(the strict CSP holds on every page). An invited editor and one who forgot their password:
+tests/browser/test_accounts_ui.py."""
 
 from __future__ import annotations
 
@@ -46,41 +46,3 @@ def test_a_reader_unsubscribes_from_the_link_in_the_mail(page, live):
     assert "erased from 1 report" in page.locator("main").inner_text()
     with live.app.app_context():
         assert db.session.scalars(select(Report.email)).all() == [None]
-
-
-def test_an_invited_editor_chooses_a_password_and_is_logged_in(page, live):
-    from service.mail.accounts import invite_editor
-    from service.mail.messages import link
-    from service.mail.tokens import account_token
-
-    site = _site(live.app)
-    with live.app.app_context():
-        editor = invite_editor(db.session, "new@news.example",
-                               sites=[db.session.get(Site, site.id)])
-        db.session.commit()
-        url = link("mail.accept_invite", token=account_token(editor, "invite"))
-
-    page.goto(url)
-    assert page.get_by_role("heading", level=1).inner_text() == "Welcome to Errata"
-    page.get_by_label("New password", exact=True).fill("a brand new password")
-    page.get_by_label("New password again").fill("a brand new password")
-    page.get_by_role("button", name="Set my password").click()
-    page.get_by_text("Your password is set. Welcome to Errata.").wait_for()
-
-    used = live.app.test_client().get(url.removeprefix(live.url))
-    assert used.status_code == 400
-    assert "This link has already been used." in used.get_data(as_text=True)
-
-
-def test_forgot_password_from_the_login_page(page, live):
-    from service.accounts.core import create_editor
-
-    with live.app.app_context():
-        create_editor(db.session, "ed@news.example", password=PASSWORD)
-        db.session.commit()
-    page.goto(f"{live.url}/login")
-    page.get_by_role("link", name="Forgot your password?").click()
-    page.get_by_label("Your email").fill("ed@news.example")
-    page.get_by_role("button", name="Mail me a link").click()
-    page.get_by_role("heading", name="Check your mail").wait_for()
-    assert "If an Errata account uses that address" in page.locator("main").inner_text()
