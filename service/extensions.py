@@ -1,9 +1,10 @@
 """Flask extensions, created once at module level and attached in ``create_app``."""
 
+import copy
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -19,9 +20,48 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 mailer = Mail()
+
+
+class AppLimiter(Limiter):
+    """Flask-Limiter, set up afresh from the config of each app it is attached to.
+
+    One limiter outlives every app of the process: the ``@limiter.limit`` decorators are
+    applied when the views are imported. Flask-Limiter's ``init_app`` keeps much of what the
+    first app set (``self._key_prefix = self._key_prefix or config[...]``): the key prefix,
+    whether storage errors are swallowed, the strategy, the in-memory fallback. A later app
+    (a test's, or a second one in a process) then counted under the first one's key prefix
+    and ignored its own ``RATELIMIT_*`` settings. Here each ``init_app`` starts from the
+    values the constructor set, and the storage is the new app's. The last app attached is
+    the one the limiter counts for (one app per process in production).
+    """
+
+    # What Flask-Limiter's init_app reads from the app's config or keeps between requests.
+    PER_APP = ("enabled", "_default_limits_per_method", "_default_limits_exempt_when",
+               "_default_limits_deduct_when", "_default_limits_cost",
+               "_application_limits_per_method", "_application_limits_exempt_when",
+               "_application_limits_deduct_when", "_application_limits_cost",
+               "_swallow_errors", "_fail_on_first_breach", "_headers_enabled",
+               "_header_mapping", "_retry_after", "_strategy", "_storage_options",
+               "_key_prefix", "_request_identifier", "_on_breach", "_on_meta_breach",
+               "_meta_limits", "_in_memory_fallback", "_in_memory_fallback_enabled",
+               "_fallback_limiter", "_storage_dead")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        missing = [name for name in self.PER_APP if name not in vars(self)]
+        if missing:  # a Flask-Limiter that keeps its settings elsewhere: look again
+            raise RuntimeError(f"Flask-Limiter has no {', '.join(missing)}")
+        self._as_constructed = {name: copy.copy(vars(self)[name]) for name in self.PER_APP}
+
+    def init_app(self, app: Flask) -> None:
+        for name, value in self._as_constructed.items():
+            setattr(self, name, copy.copy(value))
+        super().init_app(app)
+
+
 # Ingest keys its limits by site + salted IP hash itself (service/ingest/limits.py); the
 # decorator-style limits elsewhere (login) key by remote address, which ProxyFix has resolved.
-limiter = Limiter(key_func=client_network)
+limiter = AppLimiter(key_func=client_network)
 
 
 @limiter.request_filter

@@ -482,6 +482,43 @@ def test_throttling_is_shared_through_redis(app, editor, app_config):
         db.engine.dispose()
 
 
+def test_each_app_counts_under_its_own_rate_limit_settings(app, editor):
+    """The limiter outlives every app of the process (service/extensions.py, AppLimiter).
+    Flask-Limiter alone keeps the first app's key prefix (and more): a later app's
+    failed logins were counted under the earlier one's prefix (and a test of them depended on
+    which tests ran before)."""
+    import uuid
+
+    import redis
+
+    from service import create_app
+    from tests.conftest import IN_CI, base_config
+
+    if not _redis_up():
+        if IN_CI:
+            pytest.fail("Redis at 127.0.0.1:6379 is unreachable under CI")
+        pytest.skip("Redis at 127.0.0.1:6379 is unreachable")
+    store = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    prefixes = [f"errata-test-{uuid.uuid4().hex}" for _ in range(2)]
+    counted = []
+    for prefix in prefixes:
+        one = create_app(base_config(app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path,
+                                     RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+                                     RATELIMIT_KEY_PREFIX=prefix))
+        assert login(one.test_client(), EDITOR, "wrong password!").status_code == 401
+        counted.append({p: len(list(store.scan_iter(match=f"*{p}*"))) for p in prefixes})
+        with one.app_context():
+            db.engine.dispose()
+    for prefix in prefixes:
+        keys = list(store.scan_iter(match=f"*{prefix}*"))
+        if keys:
+            store.delete(*keys)
+    first, second = prefixes
+    assert counted[0][first] > 0 and counted[0][second] == 0
+    # The second app's failure is under its own prefix; the first's keys are as they were.
+    assert counted[1][second] > 0 and counted[1][first] == counted[0][first]
+
+
 def test_field_errors_are_tied_to_their_inputs(app, editor):
     c = logged_in(app, EDITOR)
     resp = c.post("/account/password", data={"csrf_token": page_token(c, "/account/password"),
