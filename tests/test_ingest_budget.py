@@ -126,3 +126,38 @@ def test_failed_logins_from_one_ipv6_64_share_one_budget(app, factory):
     assert [attempt(f"2001:db8:7:7::{n}") for n in range(1, 4)] == [401] * 3
     assert attempt("2001:db8:7:7:ffff::1") == 429  # same /64, another address
     assert attempt("2001:db8:7:8::1") == 401  # the next /64 is someone else
+
+
+RU_BROWSER = {"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.8"}
+
+
+def _answer(client, site_key: str, ip: str, data: bytes, content_type: str = "text/plain",
+            headers: dict | None = None):
+    resp = client.post("/api/v1/reports", data=data,
+                       headers={"Content-Type": content_type, "Origin": ORIGIN,
+                                **(headers or {})}, environ_base={"REMOTE_ADDR": ip})
+    return resp.status_code, resp.get_json().get("message")
+
+
+def test_answers_before_the_body_is_parsed_speak_the_readers_browser_language(client, site):
+    """The per-IP 429 (and 413, 415) come before the report's ``lang`` is read: they follow
+    the browser's Accept-Language. Once a report is read, its own language wins."""
+    ip = "198.51.100.40"
+    body = json.dumps(report_body(site.key, lang="en", exact="first")).encode()
+    assert _answer(client, site.key, ip, body, headers=RU_BROWSER)[0] == 201
+    for _ in range(2):
+        _answer(client, site.key, ip, b"not json")
+    assert _answer(client, site.key, ip, body, headers=RU_BROWSER) == (
+        429, "Слишком много сообщений от вас за короткое время; попробуйте позже.")
+    assert _answer(client, site.key, ip, body)[1] == (
+        "Too many reports from you right now; please try again later.")
+    assert _answer(client, site.key, "198.51.100.41", body, "application/xml",
+                   RU_BROWSER) == (415, "Отправьте сообщение в формате JSON (text/plain или "
+                                        "application/json).")
+    assert _answer(client, site.key, "198.51.100.42", b"x" * 70_000, headers=RU_BROWSER) == (
+        413, "Сообщение слишком длинное, сократите, пожалуйста, комментарий.")
+    # Read reports: the page's language first, the browser's when the report has none.
+    for ip, lang, sentence in (("198.51.100.43", "en", "This site is not registered with Errata."),
+                               ("198.51.100.44", None, "Этот сайт не подключён к Errata.")):
+        unknown = json.dumps(report_body("no-such-site", lang=lang)).encode()
+        assert _answer(client, site.key, ip, unknown, headers=RU_BROWSER) == (404, sentence)
