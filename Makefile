@@ -43,7 +43,7 @@ test: $(VENV)/.installed-test $(SNIPPET_DEPS)
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py --breakdown
 	$(BIN)/python bench/ingest_floor.py
-	$(BIN)/python bench/queue.py
+	$(BIN)/python bench/queue_page.py
 	$(BIN)/python bench/pagecheck.py
 
 sizes:

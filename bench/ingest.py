@@ -37,9 +37,6 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# bench/queue.py would shadow the standard library's queue module (which the database pools
-# import later) while this folder is first on the import path.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 BIN = Path(sys.executable).parent
 ORIGIN = "https://news.example"
 SITE_KEY = "bench"

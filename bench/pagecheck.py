@@ -16,21 +16,15 @@
 
 from __future__ import annotations
 
+import argparse
+import random
+import re
+import statistics
 import sys
+import tempfile
+import time
+from datetime import timedelta
 from pathlib import Path
-
-# Run as a script, this folder comes first on sys.path, where bench/queue.py would shadow the
-# standard library's queue module (which urllib3 imports). Keep the folder off the path.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-
-import argparse  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from datetime import timedelta  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

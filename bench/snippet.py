@@ -30,24 +30,17 @@ Printed: median and 90th percentile of each, per version.
 
 from __future__ import annotations
 
-import sys
+import argparse
+import json
+import logging
+import statistics
+import tempfile
+import threading
 from pathlib import Path
 
-# Run as a script, this file's folder comes first on sys.path, where bench/queue.py would
-# shadow the standard library's queue module (which Playwright's file writing imports).
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import logging  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-
-from playwright.sync_api import sync_playwright  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
-from werkzeug.wrappers import Request, Response  # noqa: E402
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"

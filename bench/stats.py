@@ -3,7 +3,7 @@
     .venv/bin/python bench/stats.py [--reports 1000000] [--samples 15]
                                     [--database-url postgresql://postgres@127.0.0.1:5432/test]
 
-Seeds a fresh database exactly as bench/queue.py does (1M reports ≈ 200,000 corrections over
+Seeds a fresh database exactly as bench/queue_page.py does (1M reports ≈ 200,000 corrections over
 20 sites and a year, bulk inserts), adds the decision events of the closed corrections, runs
 the stats rollup once (the backfill a first ``errata mail send`` does; its time is printed),
 then measures whole ``/stats`` requests through the app (login, the rollup check, the live
@@ -18,7 +18,6 @@ rollup (what the page would cost without pre-aggregation).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
 import sys
 import tempfile
@@ -29,10 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# bench/queue.py shares its seeding; loaded by path (its name shadows the stdlib's queue).
-_spec = importlib.util.spec_from_file_location("bench_queue", ROOT / "bench" / "queue.py")
-qb = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(qb)
+from bench import queue_page as qb  # noqa: E402 - the seeding and sign-in are shared
 
 
 def add_decisions(app) -> int:

@@ -20,8 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-# The checkout, in place of bench/ itself (whose queue.py would shadow the standard library's).
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout
 
 ORIGIN = "https://news.example"
 # Text field limits of the API (docs/api.md), and the markup that costs bleach the most per

@@ -1,6 +1,6 @@
 """Queue page times at 1,000 vs 1,000,000 reports (a benchmark, not a test).
 
-    .venv/bin/python bench/queue.py [--reports 1000000] [--small 1000] [--samples 30]
+    .venv/bin/python bench/queue_page.py [--reports 1000000] [--small 1000] [--samples 30]
                                     [--database-url postgresql://postgres@127.0.0.1:5432/test]
 
 For each size it builds a fresh database with the real migrations (a temporary SQLite file,
@@ -18,23 +18,17 @@ The mix of statuses is that of a desk that keeps up: 10 % new, 2 % in progress, 
 
 from __future__ import annotations
 
+import argparse
+import os
+import random
+import re
+import statistics
 import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-# Run as a script, this file's folder comes first on sys.path, where "queue.py" would shadow
-# the standard library's queue module (which psycopg imports). Keep the folder off the path.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-
-import argparse  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-from datetime import UTC, datetime, timedelta  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
