@@ -22,8 +22,7 @@ RU = {"Accept-Language": "ru-RU,ru;q=0.9"}
 
 @pytest.fixture
 def app_config(smtp):
-    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port,
-            "ERRATA_MAIL_SETTLE_SECONDS": 0, "ERRATA_MAIL_THANKS_DELAY_SECONDS": 0}
+    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port}
 
 
 @pytest.fixture

@@ -35,11 +35,6 @@ def admin(factory):
     return factory.editor(ADMIN, role="admin")
 
 
-def link_in(mail, part: str) -> str:
-    url = next(u for u in mail.links() if part in u)
-    return url.removeprefix("http://errata.test")
-
-
 def test_the_outbox_is_for_admins_only(client, factory, admin):
     factory.editor("plain@news.example")
     assert client.get("/outbox").status_code == 302  # to the login page
