@@ -40,7 +40,11 @@ test: $(VENV)/.installed-test $(SNIPPET_DEPS)
 	$(BIN)/ruff check service tests bench migrations deploy snippet
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed-test
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@ $(VENV)/.installed-test $(VENV)/.installed-run
+
+bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/ingest.py --breakdown
 	$(BIN)/python bench/ingest_floor.py
 	$(BIN)/python bench/queue_page.py

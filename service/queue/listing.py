@@ -169,9 +169,14 @@ class Page:
     prev_before: str | None = None  # the "before" cursor of the page above; None on the first
 
 
-def _search_hit(session: Session, filters: Filters):
-    """The search condition, made once so every branch shares one read of the index."""
-    return search.matches(filters.q, session.get_bind().dialect.name) if filters.q else None
+def _search_hit(session: Session, filters: Filters, page_size: int | None = None):
+    """The search condition, made once so every branch shares one read of the index; for a
+    page (``page_size``) one that may walk the page's order instead (search.page_condition)."""
+    if not filters.q:
+        return None
+    if page_size:
+        return search.page_condition(session, filters.q, page_size)
+    return search.matches(filters.q, session.get_bind().dialect.name)
 
 
 def _conditions(editor: Editor, filters: Filters, search_hit) -> list:
@@ -244,7 +249,7 @@ def list_corrections(
         parts = [(st, site) for site in sorted(sites) for st in statuses]
     else:
         parts = [(st, sites) for st in statuses]
-    hit = _search_hit(session, filters)
+    hit = _search_hit(session, filters, limit + 1)
     branches = [_branch(st, site, editor, filters, limit + 1, hit) for st, site in parts]
     if len(branches) == 1:
         merged = branches[0].subquery()
