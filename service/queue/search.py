@@ -8,26 +8,30 @@ text anywhere, inside words too ("инистр" finds «Министр», "olleg
   index), a shorter one a ``GLOB`` over the folded text with each letter in both cases;
 - PostgreSQL: ``LIKE '%…%'`` over the folded text, which its pg_trgm GIN index answers.
 
-A page of the queue (``page_condition``) reads the index only when the text is rare.
+A page of the queue (``page_condition``) reads the index only when that is the cheaper way.
 Reading every match costs in proportion to their number (on PostgreSQL, to the number of
-candidates, each checked on its row: a phrase of common words has many), so a frequent text
-("the", «ещё», "of the") would cost more than the page. For those the page walks its own
-sort order instead (the same index ranges as without a search), checks each correction's
-folded text, and stops when the page is full: with a fraction f of the corrections
-matching, about PAGE_SIZE/f rows a range. Which way: the newest 500 corrections are checked
-one by one first; if the text is frequent among them, or the index holds more than a cap of
-matches, the page walks; else it reads the index. The cap is √(PAGE_SIZE·N), N the number of
-corrections, where the two costs meet (×4 on SQLite, whose index is cheaper to read than a
-row is to check): 3,200 (12,800) at 200,000 corrections, i.e. 1,000,000 reports. Either way
-the page holds the same rows. The CSV export, which wants every match, reads the whole index
-(``matches``).
+candidates, each checked on its row: a phrase of common words, "of the", has many more
+candidates than matches), so a frequent text ("the", «ещё») would cost more than the page.
+For those the page walks its own sort order instead (the same index ranges as without a
+search), checks each correction's folded text, and stops when the page is full: with a
+fraction f of the corrections matching, about PAGE_SIZE/f rows a range. Which way:
+
+- PostgreSQL first checks the newest 500 corrections one by one, for the text and for each
+  of its words, and walks when PAGE_SIZE/f rows are fewer than the index's candidates;
+- then (SQLite always) the index is read with a cap: more matches than the cap, and the page
+  walks; else the matching ids are the condition. The cap is √(PAGE_SIZE·N), N the number
+  of corrections, where the two costs meet (×4 on SQLite, whose index is cheaper to read
+  than a row is to check): 3,200 (12,800) at 200,000 corrections, i.e. 1,000,000 reports.
+
+Either way the page holds the same rows. The CSV export, which wants every match, reads the
+whole index (``matches``).
 """
 
 from __future__ import annotations
 
 import math
 
-from sqlalchemy import ARRAY, Integer, any_, column, func, literal, select, table, text
+from sqlalchemy import ARRAY, Integer, and_, any_, column, func, literal, select, table, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -98,11 +102,29 @@ def _contains(q: str, dialect: str) -> ColumnElement[bool]:
 
 
 # How much more a row costs to check on its own than to read from the index: on SQLite the
-# FTS5 index yields a match in about 0.2 µs and checking a row's text takes 2–5 µs; on
-# PostgreSQL both take a few µs (each candidate the index gives is checked on its row).
+# FTS5 index yields a match in well under a microsecond and checking a row's text takes 2–5
+# µs; on PostgreSQL both take a few µs (each candidate the index gives is checked on its row).
 _CAP_FACTOR = {"sqlite": 4}
-# The newest corrections checked one by one to tell whether the text is frequent.
+# PostgreSQL: the newest corrections, checked one by one to weigh the two ways.
 SAMPLE = 500
+
+
+def _walk_is_cheaper(session: Session, q: str, newest: int, page_size: int) -> bool:
+    """PostgreSQL: whether walking the page's order costs fewer row checks than the index.
+
+    The walk checks about page_size / f rows (f: the fraction of corrections that match);
+    the index checks every candidate, i.e. every correction holding each word of the text
+    (a phrase of common words, "of the", has many more candidates than matches). Both
+    fractions are taken from the newest corrections, which are also the queue's first
+    pages."""
+    q = fold(q)
+    pattern = [func.errata_search_fold(literal(_like_pattern(w))) for w in [q, *q.split()]]
+    matched, *each_word = (_pg.c.body.like(p, escape="\\") for p in pattern)
+    hits, candidates, seen = session.execute(
+        select(func.count().filter(matched), func.count().filter(and_(*each_word)),
+               func.count()).where(_pg.c.correction_id > newest - SAMPLE)).one()
+    # page_size · seen / hits rows walked < candidates / seen · newest rows checked
+    return hits > 0 and page_size * seen * seen < hits * candidates * newest
 
 
 def page_condition(session: Session, q: str, page_size: int) -> ColumnElement[bool]:
@@ -111,25 +133,19 @@ def page_condition(session: Session, q: str, page_size: int) -> ColumnElement[bo
     dialect = session.get_bind().dialect.name
     newest = session.scalar(select(func.max(Correction.id))) or 0
     cap = max(100, math.isqrt(page_size * newest)) * _CAP_FACTOR.get(dialect, 1)
-    contains = _contains(q, dialect)
-    # The newest corrections first: a text frequent among them (so in the queue's first
-    # pages) is found faster by the walk, whatever the index would cost; this also spares
-    # the index a phrase of common words ("of the"), whose every candidate it must check.
-    sampled = session.scalar(select(func.count()).where(Correction.id > newest - SAMPLE,
-                                                        contains))
-    frequent = sampled * newest > cap * min(SAMPLE, newest)
-    if not frequent:
+    walk = dialect == "postgresql" and _walk_is_cheaper(session, q, newest, page_size)
+    if not walk:
         # One row back: how many (up to the cap, and one more) and which, as one value.
         probe = _hits(q, dialect).limit(cap + 1).subquery()
         collect = func.array_agg if dialect == "postgresql" else func.json_group_array
         found, ids = session.execute(select(func.count(), collect(probe.c.id))).one()
-        frequent = found > cap
-    if frequent:
+        walk = found > cap
+    if walk:
         if dialect == "postgresql":
             # The planner can't know how soon the walk fills the page and may cost it high
             # enough to compile it (JIT), which takes longer than the walk itself.
             session.execute(text("SET LOCAL jit = off"))
-        return contains
+        return _contains(q, dialect)
     if dialect == "postgresql":
         return Correction.id == any_(literal(ids or [], ARRAY(Integer)))
     listed = select(column("value", Integer)).select_from(func.json_each(literal(ids))) \
