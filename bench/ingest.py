@@ -1,19 +1,28 @@
 """Ingest throughput: the real app next to a bare Flask endpoint, side by side in one run.
 
     .venv/bin/python bench/ingest.py [--seconds 10] [--rounds 3] [--postgres URL] [--breakdown]
+                                     [--workers 2] [--json FILE] [--against DIR ...]
 
-Both are served by gunicorn with 2 workers (gthread, 8 threads each) on 127.0.0.1 and driven
-by the same load (wrk when installed, else a Python load generator; both open a connection
-per request, as readers' browsers and a proxy in front of gunicorn do). Each round runs
-bare, then real, so drift on a noisy machine hits both; the medians and the ratio real/bare
-are printed, for SQLite and, when reachable, PostgreSQL. Every check of the real app is on:
-validation, bleach, origin, rate limits (raised, not disabled, via ERRATA_LIMIT_*), grouping
-under lock, commit. Each side's line also gives the CPU time its gunicorn workers spent per
-request (user + system; not wrk's, Redis' or the PostgreSQL server's).
+Both are served by gunicorn with 2 workers (``--workers``; gthread, 8 threads each) on
+127.0.0.1 and driven by the same load (wrk when installed, else a Python load generator; both
+open a connection per request, as readers' browsers and a proxy in front of gunicorn do).
+Every round runs each side once, each round starting one side later than the one before, so
+drift on a noisy machine hits all sides alike and no side always runs right after another;
+the medians and the ratio real/bare are printed, for SQLite and, when reachable, PostgreSQL.
+Every check of the real app is on: validation, bleach, origin, rate limits (raised, not
+disabled, via ERRATA_LIMIT_*), grouping under lock, commit. Each side's line also gives the
+CPU time its gunicorn workers spent per request (user + system; not wrk's, Redis' or the
+PostgreSQL server's). ``--json`` also keeps each round's req/s, for ratios round by round.
 
-``--breakdown`` serves two more sides in the same rounds, after bare and real: the real app
-answering right after validation, and the real app doing everything but the database
-transaction (bench/ingest_parts.py), so the run shows what each part of a report costs.
+``--breakdown`` serves two more sides in the same rounds: the real app answering right after
+validation, and the real app doing everything but the database transaction
+(bench/ingest_parts.py), so the run shows what each part of a report costs.
+
+``--against DIR`` (repeatable) serves the real app of another checkout too, e.g. a worktree
+at an earlier commit (``git worktree add --detach /tmp/base main``), in the same rounds:
+before and after a change, side by side in one run. Its side is named after the directory;
+it runs on the same database (this checkout's migrations) with this checkout's virtualenv,
+its own ``service`` package first on the import path.
 """
 
 from __future__ import annotations
@@ -62,9 +71,10 @@ def wait_for(port: int, path: str, timeout: float = 30) -> None:
     raise RuntimeError(f"server on port {port} did not start")
 
 
-def gunicorn(app_spec: str, port: int, env: dict[str, str], cwd: Path) -> subprocess.Popen:
+def gunicorn(app_spec: str, port: int, env: dict[str, str], cwd: Path,
+             workers: int = 2) -> subprocess.Popen:
     return subprocess.Popen(
-        [str(BIN / "gunicorn"), "-w", "2", "-k", "gthread", "--threads", "8",
+        [str(BIN / "gunicorn"), "-w", str(workers), "-k", "gthread", "--threads", "8",
          "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
         cwd=cwd, env=env, start_new_session=True,
     )
@@ -176,24 +186,32 @@ def worker_cpu(master: subprocess.Popen) -> float:
 def bench_backend(name: str, url: str, args, load) -> dict[str, object]:
     instance = Path(tempfile.mkdtemp(prefix="errata-bench-"))
     env = prepare_database(url, instance)
-    # side -> (gunicorn app, environment, path that answers once it is up); rounds run in
-    # this order, so the bare endpoint and the full app always run next to each other.
-    sides = {"bare": ("bench.bare_app:app", dict(os.environ), "/"),
-             "real": ("service:create_app()", env, "/healthz")}
+    # side -> (gunicorn app, environment, path that answers once it is up, checkout); every
+    # round runs each side once, one after the other, so drift hits them all alike.
+    sides = {"bare": ("bench.bare_app:app", dict(os.environ), "/", ROOT)}
+    for other in args.against:
+        other = Path(other).resolve()
+        sides[other.name] = ("service:create_app()", dict(env, PYTHONPATH=str(other)),
+                             "/healthz", other)
+    sides["real"] = ("service:create_app()", env, "/healthz", ROOT)
     if args.breakdown:
-        sides["validated"] = ("bench.ingest_parts:validated_only()", env, "/healthz")
-        sides["no store"] = ("bench.ingest_parts:without_store()", env, "/healthz")
+        sides["validated"] = ("bench.ingest_parts:validated_only()", env, "/healthz", ROOT)
+        sides["no store"] = ("bench.ingest_parts:without_store()", env, "/healthz", ROOT)
     ports = {side: free_port() for side in sides}
-    procs = {side: gunicorn(spec, ports[side], side_env, ROOT)
-             for side, (spec, side_env, _) in sides.items()}
+    procs = {side: gunicorn(spec, ports[side], side_env, cwd, args.workers)
+             for side, (spec, side_env, _, cwd) in sides.items()}
     results: dict[str, list[dict[str, float]]] = {side: [] for side in sides}
     try:
-        for side, (_, _, path) in sides.items():
+        for side, (_, _, path, _) in sides.items():
             wait_for(ports[side], path)
         for side in sides:
             load(ports[side], 2, args.connections)  # warm-up: imports, connections, caches
-        for _ in range(args.rounds):
-            for side in sides:
+        order = list(sides)
+        for n in range(args.rounds):
+            # Each round starts one side later: a side that always ran right after another
+            # (after bare's thousands of closed connections, say) measured up to 20 % apart
+            # from the same code run elsewhere in the round.
+            for side in order[n % len(order):] + order[:n % len(order)]:
                 cpu = worker_cpu(procs[side])
                 run = load(ports[side], args.seconds, args.connections)
                 served = run["rps"] * args.seconds
@@ -211,6 +229,7 @@ def bench_backend(name: str, url: str, args, load) -> dict[str, object]:
             "p99_ms": statistics.median(r["p99"] for r in runs),
             "cpu_ms": statistics.median(r["cpu_ms"] for r in runs),
             "non2xx": sum(r["non2xx"] for r in runs),
+            "rounds": [round(r["rps"]) for r in runs],
         }
     summary["ratio"] = summary["real"]["rps"] / summary["bare"]["rps"]  # type: ignore[index]
     return summary
@@ -238,17 +257,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per side")
     parser.add_argument("--postgres", default=os.environ.get("ERRATA_BENCH_POSTGRES", PG_DEFAULT),
                         help="server URL to create a scratch database on ('' to skip)")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--breakdown", action="store_true",
                         help="also serve the app with the later ingest steps switched off "
                              "(bench/ingest_parts.py), to show what each part costs")
+    parser.add_argument("--against", action="append", default=[], metavar="DIR",
+                        help="also serve the real app of this checkout (repeatable)")
     args = parser.parse_args()
     load = run_wrk if shutil.which("wrk") else run_python
     print(f"load generator: {'wrk' if load is run_wrk else 'python threads'}, "
           f"{args.connections} connections, {args.rounds} x {args.seconds}s per side, "
-          f"{os.cpu_count()} CPUs")
+          f"{args.workers} workers a side, {os.cpu_count()} CPUs")
     summaries = []
     tmp = Path(tempfile.mkdtemp(prefix="errata-bench-sqlite-"))
     summaries.append(bench_backend("SQLite", f"sqlite:///{tmp / 'bench.db'}", args, load))
@@ -262,12 +284,13 @@ def main() -> None:
                 summaries.append(bench_backend("PostgreSQL", url, args, load))
             finally:
                 drop()
-    print(f"\n{'backend':<11} {'side':<9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+    width = max(9, *(len(side) for s in summaries for side in s["sides"]))
+    print(f"\n{'backend':<11} {'side':<{width}} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'worker CPU ms/req':>17} {'non-2xx':>8} {'/bare':>6}")
     for s in summaries:
         for side in s["sides"]:
             r = s[side]
-            print(f"{s['backend']:<11} {side:<9} {r['rps']:>8.0f} {r['p50_ms']:>8.2f} "
+            print(f"{s['backend']:<11} {side:<{width}} {r['rps']:>8.0f} {r['p50_ms']:>8.2f} "
                   f"{r['p99_ms']:>8.2f} {r['cpu_ms']:>17.3f} {r['non2xx']:>8} "
                   f"{r['rps'] / s['bare']['rps']:>6.2f}")
         print(f"{s['backend']:<11} ratio real/bare = {s['ratio']:.2f}")
