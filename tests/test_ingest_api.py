@@ -313,6 +313,38 @@ def test_bots_get_202_and_nothing_is_stored_but_counted(client, app, site, field
         assert db.session.scalar(select(func.sum(Counter.count))) == 1
 
 
+def test_a_bots_report_is_counted_when_another_process_wrote_after_its_site_was_read(
+        client, app, site):
+    """The bot's count is written after the site lookup read the database. On SQLite that
+    read must not become the write: if the mail sender committed in between, SQLite refuses
+    the write at once ("database is locked"), and the bot would be told 503, not 202."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from service.heartbeats import beat
+    from service.models import Heartbeat
+
+    def sender_commits_after_the_site_lookup(conn, cursor, statement, *_):
+        if "FROM sites" in statement and not sender_beat:
+            with Session(conn.engine) as sender:
+                beat(sender, "mail", "the sender commits meanwhile")
+            sender_beat.append(True)
+
+    sender_beat: list[bool] = []
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", sender_commits_after_the_site_lookup)
+    try:
+        resp = post_report(client, site.key, hp="http://spam.example")
+    finally:
+        event.remove(engine, "after_cursor_execute", sender_commits_after_the_site_lookup)
+    assert sender_beat, "the site was not read from the database"
+    assert resp.status_code == 202
+    with app.app_context():
+        assert db.session.scalar(select(func.sum(Counter.count))) == 1
+        assert db.session.scalar(select(Heartbeat.detail)) == "the sender commits meanwhile"
+
+
 def test_comment_with_two_links_goes_straight_to_spam(client, app, site):
     resp = post_report(client, site.key,
                        comment="cheap http://a.example and https://b.example")

@@ -5,13 +5,19 @@ round trips and its write to disk) costs far more than the rows in it. So concur
 requests of one process don't each open a transaction: the first to arrive becomes the
 *leader* and stores every report waiting at that moment in one batch: one rate-limit round
 trip, one transaction, a handful of statements (``reports.submit_reports``). The others
-wait; when the batch is committed each gets its own outcome, and the first report that
-arrived meanwhile is woken to lead the next batch. No thread of its own, no timer: a lone
-report is stored at once, in a batch of one.
+wait; when the batch is committed each gets its own outcome, and one of the readers that
+arrived meanwhile leads the next batch. No thread of its own, no timer: a lone report is
+stored at once, in a batch of one.
 
 Grouping stays exact: a batch holds the page locks (``grouping.lock_pages``) and reports in
 one batch are grouped in arrival order, so a repeat can join a correction opened a moment
 earlier in the same batch.
+
+A batch is one ``write_transaction``, as is a bot's count. On SQLite it takes the write lock
+at BEGIN and waits for it with SQLite's busy timeout, like every other writer of the app; with
+one batch at a time per worker, a host's few workers seldom meet there. (A lock file that
+made ingest's writers take turns in front of it measured no faster since batches came:
+docs/performance.md.)
 """
 
 from __future__ import annotations
@@ -19,11 +25,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 
 from service import counters
 from service.channels.events import corrections_created
@@ -31,7 +40,6 @@ from service.extensions import app_state, db
 from service.ingest import limits
 from service.ingest.reports import Outcome, Pending, submit_reports
 from service.ingest.sitecache import SiteInfo
-from service.ingest.writer import writer_turn
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +63,10 @@ class Job:
     pending: Pending
     result: Outcome | limits.Breach | None = None
     error: BaseException | None = None
-    lead: bool = False  # woken to lead the next batch, not with a result
-    wake: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None or self.error is not None
 
 
 class GroupCommit:
@@ -64,14 +74,9 @@ class GroupCommit:
 
     def __init__(self, max_batch: int = MAX_BATCH) -> None:
         self.max_batch = max_batch
-        self._lock = threading.Lock()
+        self._turn = threading.Condition()  # guards the two below; notified after each batch
         self._waiting: list[Job] = []
-        self._leading = False
-
-    @property
-    def leading(self) -> bool:
-        """Whether a batch is being stored right now."""
-        return self._leading
+        self.leading = False  # a batch is being stored
 
     @property
     def waiting(self) -> int:
@@ -80,40 +85,34 @@ class GroupCommit:
 
     def submit(self, job: Job) -> Outcome | limits.Breach:
         """Store ``job``'s report (or refuse it for a rate limit). Raises ``StoreFailed``."""
-        with self._lock:
+        with self._turn:
             self._waiting.append(job)
-            lead = not self._leading
-            self._leading = True
-        if not lead:
-            job.wake.wait()
-        if lead or job.lead:
-            self._lead()
+        while True:
+            with self._turn:
+                while self.leading and not job.done:
+                    self._turn.wait()
+                if job.done:
+                    break
+                # No batch is being stored and this report is still waiting: lead the next
+                # batch (the reports that have waited longest, this one usually among them).
+                self.leading = True
+                batch = self._waiting[: self.max_batch]
+                del self._waiting[: self.max_batch]
+            try:
+                store_batch(batch)
+            except BaseException as exc:  # the thread is being stopped: answer the others
+                _fail(batch, exc)
+                raise
+            finally:
+                with self._turn:
+                    self.leading = False
+                    self._turn.notify_all()
         if job.error is not None:
             # A new exception per reader: the cause is shared by the whole batch, and raising
             # one exception object in several threads at once would tangle its traceback.
             raise StoreFailed(job.error) from job.error
         assert job.result is not None
         return job.result
-
-    def _lead(self) -> None:
-        with self._lock:
-            batch = self._waiting[: self.max_batch]
-            del self._waiting[: self.max_batch]
-        try:
-            store_batch(batch)
-        except BaseException as exc:  # the thread is being stopped: answer the others first
-            _fail(batch, exc)
-            raise
-        finally:
-            with self._lock:
-                successor = self._waiting[0] if self._waiting else None
-                if successor is None:
-                    self._leading = False
-            if successor is not None:
-                successor.lead = True
-                successor.wake.set()
-            for job in batch:
-                job.wake.set()
 
 
 def group_commit() -> GroupCommit:
@@ -162,39 +161,49 @@ def store_batch(batch: list[Job]) -> None:
 
 def _fail(batch: list[Job], exc: BaseException) -> None:
     for job in batch:
-        if job.result is None and job.error is None:
+        if not job.done:
             job.error = exc
 
 
 def _write(batch: list[Job], breaches: list[limits.Breach | None]) -> None:
     session = db.session
-    with writer_turn():
-        try:
-            # On SQLite this transaction takes the write lock at BEGIN (service._tune_sqlite),
-            # waiting at most its busy timeout; PostgreSQL is given the same bound.
-            conn = session.connection(execution_options={"immediate": True})
-            if conn.dialect.name == "postgresql":
-                timeout = current_app.config["ERRATA_LOCK_TIMEOUT_SECONDS"]
-                session.execute(text("SELECT set_config('lock_timeout', :t, true)"),
-                                {"t": f"{int(timeout * 1000)}ms"})
-            # Rows are always taken in one order (sites, pages, corrections by id), so two
-            # batches can't each hold what the other waits for.
-            refused = Counter(job.site.id for job, breach in zip(batch, breaches, strict=True)
-                              if breach is not None)
-            for site_id, n in sorted(refused.items()):
-                counters.bump(session, site_id, "rate_limited", by=n)
-            accepted = [job for job, breach in zip(batch, breaches, strict=True)
-                        if breach is None]
-            outcomes = submit_reports(session, [job.pending for job in accepted])
-            corrections_created(session, [
-                (job.pending.site_id, outcome.correction_id)
-                for job, outcome in zip(accepted, outcomes, strict=True) if outcome.created])
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    with write_transaction(session):
+        # Rows are always taken in one order (sites, pages, corrections by id), so two
+        # batches can't each hold what the other waits for.
+        refused = Counter(job.site.id for job, breach in zip(batch, breaches, strict=True)
+                          if breach is not None)
+        for site_id, n in sorted(refused.items()):
+            counters.bump(session, site_id, "rate_limited", by=n)
+        accepted = [job for job, breach in zip(batch, breaches, strict=True) if breach is None]
+        outcomes = submit_reports(session, [job.pending for job in accepted])
+        corrections_created(session, [
+            (job.pending.site_id, outcome.correction_id)
+            for job, outcome in zip(accepted, outcomes, strict=True) if outcome.created])
     for job, breach in zip(batch, breaches, strict=True):
         if breach is not None:
             job.result = breach
     for job, outcome in zip(accepted, outcomes, strict=True):
         job.result = outcome
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[None]:
+    """Run the block in a write transaction of its own (a batch, or a bot's count): committed
+    at the end, rolled back if the block raises. End any read the session has open first.
+
+    On SQLite the transaction takes the write lock at BEGIN (BEGIN IMMEDIATE,
+    ``service._tune_sqlite``), waiting at most the busy timeout, and so never has to turn a
+    read into a write, which SQLite refuses at once when another writer committed in between.
+    PostgreSQL is given the same bound on its lock waits.
+    """
+    try:
+        conn = session.connection(execution_options={"immediate": True})
+        if conn.dialect.name == "postgresql":
+            timeout = current_app.config["ERRATA_LOCK_TIMEOUT_SECONDS"]
+            session.execute(text("SELECT set_config('lock_timeout', :t, true)"),
+                            {"t": f"{int(timeout * 1000)}ms"})
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

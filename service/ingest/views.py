@@ -16,13 +16,12 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from service import counters
 from service.extensions import db
 from service.ingest import limits
-from service.ingest.batch import Job, StoreFailed, group_commit
+from service.ingest.batch import Job, StoreFailed, group_commit, write_transaction
 from service.ingest.messages import message
 from service.ingest.reports import Pending
 from service.ingest.sitecache import get_site
 from service.ingest.urls import BadURL, origin_of
 from service.ingest.validation import MAX_BODY, ValidationFailed, decode_body, parse_report
-from service.ingest.writer import writer_turn
 from service.moderation import blocks
 from service.privacy import ip_hash, ip_hashes
 from service.sanitize import clean_text
@@ -139,17 +138,16 @@ def _accept(data, hashed: str) -> Response:
         discard = "honeypot"
     elif data.elapsed_ms < min_elapsed:
         discard = "too_fast"
+    # The site and block lookups may have read the database: end that read, so the write
+    # below (or the batch's) begins fresh (BEGIN IMMEDIATE on SQLite).
+    db.session.commit()
     if discard:
         # Answered like a success so a bot learns nothing; only counted.
-        with writer_turn():
+        with write_transaction(db.session):
             counters.bump(db.session, site.id, discard)
             if block_id is not None:
                 blocks.count_stopped(db.session, block_id)
-            db.session.commit()
         return _json(202, {"status": "accepted"})
-    # The site and block lookups may have read the database: end that read before the
-    # report joins a batch, whose transaction must begin fresh (BEGIN IMMEDIATE on SQLite).
-    db.session.commit()
 
     pending = Pending(site_id=site.id, data=data, origin=origin, ip_hash=hashed,
                       user_agent=_user_agent())
