@@ -11,7 +11,7 @@ The snippet's strings are written once, in English, in the sources, inside ``L10
 - ``L10N({...}, lang)`` (the dialog): replaced by one language's object in
   ``errata-dialog.<lang>.js``, one file per language, and by a table of all of them looked up
   by ``lang`` in the legacy ``errata-dialog.js`` that loaders cached before the split still ask
-  for.
+  for; that file also gets ``legacy.js`` appended, the adapter for that loader.
 
 The argument is JSON (double quotes, no comments). Translations come from the gettext domain
 ``snippet``: ``translations/<lang>/LC_MESSAGES/snippet.po``, read with Babel. A language is a
@@ -41,7 +41,7 @@ ROOT = HERE.parent
 OUT = ROOT / "static" / "js"
 TRANSLATIONS = ROOT / "translations"
 DOMAIN = "snippet"
-LOADER, DIALOG = "errata.js", "errata-dialog.js"
+LOADER, DIALOG, LEGACY = "errata.js", "errata-dialog.js", "legacy.js"
 SOURCE_LANG = "en"
 TERSER = HERE / "node_modules" / ".bin" / "terser"
 RECORD = HERE / "built.json"
@@ -147,12 +147,13 @@ def outputs(translations: Path = TRANSLATIONS) -> dict[str, bytes]:
     files = {LOADER: minify(localise(loader, tables, None))}
     for lang in langs:
         files[f"errata-dialog.{lang}.js"] = minify(localise(dialog, tables, lang))
-    files[DIALOG] = minify(localise(dialog, tables, None))
+    legacy = (HERE / LEGACY).read_text(encoding="utf-8")
+    files[DIALOG] = minify(localise(dialog, tables, None) + legacy)
     return files
 
 
 def inputs(translations: Path = TRANSLATIONS) -> dict[str, str]:
-    paths = [HERE / LOADER, HERE / DIALOG,
+    paths = [HERE / LOADER, HERE / DIALOG, HERE / LEGACY,
              *(catalog_path(lang, translations) for lang in languages(translations))]
     return {str(p.relative_to(ROOT)): sha(p.read_bytes()) for p in paths if p.exists()}
 

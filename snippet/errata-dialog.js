@@ -10,6 +10,8 @@
   // The server takes a report sent sooner than this after the dialog opened for a bot's, and
   // drops it in silence; ERRATA_MIN_ELAPSED_MS may lower its threshold, never raise it.
   const MIN_ELAPSED = 800;
+  // Whether the last capture was cut to MAX_EXACT characters (said in the dialog, not sent).
+  let long;
   // Themeable through --errata-* custom properties, which inherit into the shadow root.
   // System colours (Canvas, LinkText) follow prefers-color-scheme through color-scheme.
   // There is no animation, so prefers-reduced-motion has nothing to turn off.
@@ -28,13 +30,6 @@
     + '#b{position:fixed;z-index:2147483647;inset:auto 1em 1em auto}'
     + '[popover]{padding:1em;max-width:30em}';
 
-  const touch = matchMedia('(pointer:coarse)').matches;
-  // The selection as a detached Range, which survives the dialog taking focus.
-  const pick = () => {
-    const g = d.getSelection();
-    return String(g).trim() ? g.getRangeAt(0).cloneRange() : null;
-  };
-  const isSpace = (c) => /\s/.test(c || 'x');
   // Cuts by UTF-16 index may fall inside a surrogate pair (emoji, astral CJK): the broken
   // half is dropped, since a lone surrogate is text no server can store.
   const whole = (s) => s.replace(/^[\udc00-\udfff]|[\ud800-\udbff]$/g, '');
@@ -45,7 +40,7 @@
   // paragraph. start/end are offsets in that text of the whole root.
   const capture = (R, root) => {
     const sc = R.startContainer, ec = R.endContainer;
-    let raw = '', A = -1, B = -1, N = R.commonAncestorContainer;
+    let raw = '', A = 1e9, B = 1e9, N = R.commonAncestorContainer;
     // Styles are read only near the selection: in the nearest block holding it (where the
     // quote and its context come from) and its ancestors. Elsewhere in the root, the markup
     // says what is hidden, and elements count as inline: text is only counted there, for
@@ -59,11 +54,11 @@
         if (x.nodeType == 3) {
           // A Range starts inside a text node or between nodes: any other text node lies
           // wholly before or after it.
-          if (A < 0 && (x == sc || R.comparePoint(x, 0) >= 0)) A = raw.length + (x == sc && R.startOffset);
-          if (B < 0 && (x == ec || R.comparePoint(x, 0) > 0)) B = raw.length + (x == ec && R.endOffset);
+          if (A > raw.length && (x == sc || R.comparePoint(x, 0) >= 0)) A = raw.length + (x == sc && R.startOffset);
+          if (B > raw.length && (x == ec || R.comparePoint(x, 0) > 0)) B = raw.length + (x == ec && R.endOffset);
           raw += x.data;
-        } else if (x.nodeType == 1 && !/^(SCRIPT|STYLE|NOSCRIPT|TEMPLATE|TEXTAREA|SELECT|IFRAME|OBJECT)$/.test(x.tagName) &&
-            x.getAttribute('aria-hidden') != 'true') {
+        } else if (x.nodeType == 1 &&
+            !x.matches('script,style,noscript,template,textarea,select,iframe,object,[aria-hidden=true]')) {
           const display = x.contains(N) || N.contains(x) ? getComputedStyle(x).display
             : x.hidden ? 'none' : 'inline';
           const sep = /^(inline|contents|ruby)/.test(display) ? '' : BLOCK;
@@ -77,20 +72,17 @@
       }
     };
     walk(root);
-    // Collapse whitespace, mapping the raw offsets A, B to a, b in the collapsed text n.
-    let n = '', a = 0, b = 0, i;
-    for (i = 0; i <= raw.length; i++) {
-      if (i == A || (A < 0 && i == raw.length)) a = n.length;
-      if (i == B || (B < 0 && i == raw.length)) b = n.length;
-      const c = raw[i];
-      if (!isSpace(c)) n += c || '';
-      else if (c == BLOCK) { if (n) n = n.replace(/ $/, '') + (n.endsWith(BLOCK) ? '' : BLOCK); }
-      else if (n && !isSpace(n.slice(-1))) n += ' ';
-    }
-    while (a < b && isSpace(n[a])) a++;
-    while (b > a && isSpace(n[b - 1])) b--;
+    // The selection's ends as two marks (noncharacters, never text) in the raw text, moved
+    // off whitespace (the start forward, the end back); then every run of whitespace becomes
+    // one space, or BLOCK when it holds a block boundary, and none at the start. Where the
+    // marks end up are a and b, offsets in that collapsed text n.
+    let n = (raw.slice(0, A) + '\ufdd0' + raw.slice(A, B) + '\ufdd1' + raw.slice(B))
+      .replace(/\ufdd0(\s*)/, '$1\ufdd0').replace(/(\s*)\ufdd1/, '\ufdd1$1')
+      .replace(/\s+/g, (s, i) => i ? s.includes(BLOCK) ? BLOCK : ' ' : '');
+    let a = n.indexOf('\ufdd0'), b = n.indexOf('\ufdd1') - 1, i;
+    n = n.replace(/[\ufdd0\ufdd1]/g, '');
     // Too long: the first part, cut at a space when there is one.
-    const long = b - a > MAX_EXACT;
+    long = b - a > MAX_EXACT;
     if (long) {
       i = n.lastIndexOf(' ', a + MAX_EXACT);
       b = i > a ? i : a + MAX_EXACT;
@@ -102,7 +94,7 @@
     // The near end keeps its one space, which tells the server the quote starts a word.
     if (prefix.length > CONTEXT) prefix = whole(prefix.slice(-CONTEXT - 1)).replace(/^\S*\s/, '');
     if (suffix.length > CONTEXT) suffix = whole(suffix.slice(0, CONTEXT + 1)).replace(/\s\S*$/, '');
-    return { exact: n.slice(a, b).split(BLOCK).join(' '), prefix, suffix, start: a, end: b, long };
+    return { exact: n.slice(a, b).split(BLOCK).join(' '), prefix, suffix, start: a, end: b };
   };
 
   const getQueue = () => {
@@ -116,7 +108,11 @@
   };
   const retryAfter = (res) => res && res.headers.get('Retry-After') * 1e3;
 
-  Errata.ui = (script, lang, last) => {
+  // Called by errata.js once this file has loaded, with its script element, the reader's
+  // language, its pick() (the selection as a detached Range, or null) and whether the screen
+  // is a touch screen. Last release's loader called Errata.ui(script, lang): the legacy
+  // errata-dialog.js carries snippet/legacy.js, which passes the rest.
+  Errata.ui = (script, lang, pick, touch) => {
     const o = script.dataset, corner = 'button' in o;
     // The reader's strings, written once here in English; snippet/build.py puts in one
     // language's translations from translations/<lang>/LC_MESSAGES/snippet.po.
@@ -132,7 +128,7 @@
       "o": "Select the error in the article text.",
       "n": "Could not send (error {n}). Please try again later."
     }, lang);
-    let host, sr, dlg, touchButton, saved, data, openedAt, previous, timer, rest, listening, tries = 0;
+    let host, sr, dlg, touchButton, saved, data, openedAt, previous, timer, rest, tries = 0;
 
     // A string body goes as text/plain;charset=UTF-8: a "simple" request, no preflight.
     const post = (body) => fetch(o.endpoint || new URL('/api/v1/reports', script.src), {
@@ -140,7 +136,8 @@
       signal: AbortSignal.timeout(15e3),
     });
     const later = (ms) => {
-      listening = listening || !w.addEventListener('online', flush);
+      // Adding the same listener again does nothing.
+      w.addEventListener('online', flush);
       clearTimeout(timer);
       timer = setTimeout(flush, ms || Math.min(36e5, 15e3 * 2 ** tries++));
     };
@@ -177,10 +174,10 @@
       host = d.createElement('errata-ui');
       sr = host.attachShadow({ mode: 'open' });
       // One button: by the resting selection on touch screens, else (data-button) in the
-      // corner, where Tab reaches it. Tab, a tap or a click may have cleared the selection
-      // by then: the last one is used.
+      // corner, where Tab reaches it. It acts as Errata.open() does: Tab, a tap or a click
+      // may have cleared the selection by then, and the loader uses the last one it saw.
       sr.append(touchButton = h('button', { id: 'b', hidden: !corner, textContent: t.t,
-        onclick: () => click() }));
+        onclick: Errata.open }));
       // Constructed sheets are not inline styles: a strict style-src does not block them.
       const sheet = new CSSStyleSheet();
       sheet.replaceSync(CSS);
@@ -220,7 +217,6 @@
       if (dlg && !dlg.sent && (!c || c.start == data.start && c.end == data.end)) return show();
       if (!c || !c.exact) return toast(t.h);
       const canonical = d.querySelector('link[rel=canonical]');
-      // The capture goes as it is (the server ignores its `long` flag).
       data = {
         ...c, site: o.site, url: location.href.split('#')[0], canonical: canonical?.href,
         title: d.title, lang: d.documentElement.lang || lang,
@@ -231,10 +227,10 @@
         h('h2', { id: 'h', textContent: t.t }),
         h('p', { id: 'q' }, c.prefix && '…' + c.prefix, h('mark', { textContent: c.exact }),
           c.suffix && c.suffix + '…'),
-        h('p', { hidden: !c.long, textContent: t.l }),
+        h('p', { hidden: !long, textContent: t.l }),
         h('label', 0, t.f, h('textarea', { name: 'suggestion', rows: 2, maxLength: 500, value: c.exact })),
         h('label', 0, t.k, h('select', { name: 'kind' },
-          ...['typo', 'fact', 'other'].map((k) => h('option', { value: k, textContent: t[k] })))),
+          ...['typo', 'fact', 'other'].map((k) => new Option(t[k], k)))),
         h('label', 0, t.c, h('textarea', { name: 'comment', rows: 2, maxLength: 2e3 })),
         h('label', 0, t.e, h('input', { type: 'email', name: 'email', autocomplete: 'email' })),
         h('input', { name: 'hp', hidden: 1 }),
@@ -332,23 +328,18 @@
       place();
       w.addEventListener('scroll', place, { passive: true });
     };
-    // The last selection is kept for the button. On touch screens the button comes by it
-    // once it rests (selectionchange fires on every handle drag); loaders before the
-    // per-language files drive button() themselves.
+    // On touch screens the button comes by the selection once it rests (selectionchange
+    // fires on every handle drag), and by the one already there when this file arrives.
     const check = () => {
-      const r = pick();
-      if (r) last = r;
       clearTimeout(rest);
-      if (touch) rest = setTimeout(() => button(pick()), 500);
+      rest = setTimeout(() => button(pick()), 500);
     };
-    d.addEventListener('selectionchange', check);
-    check();
+    if (touch) {
+      d.addEventListener('selectionchange', check);
+      check();
+    }
     if (corner) build();
 
-    // A click on a button (ours, or the site's calling Errata.open()) may have cleared the
-    // selection: the last one seen is used.
-    const click = () => open(pick() || last);
-
-    return { open, flush, button, click };
+    return { open, flush, button };
   };
 })();

@@ -51,7 +51,7 @@
   // no data-nonce), passes 'strict-dynamic', and is no Trusted Types sink. A failed load
   // (network, CSP, ad blocker) is forgotten, so the next try fetches again.
   const load = () => (ui = ui || import(new URL(`errata-dialog.${lang}.js`, s.src))
-    .then(() => E.ui(s, lang, last)).catch((x) => { ui = 0; throw x; }));
+    .then(() => E.ui(s, lang, pick, touch)).catch((x) => { ui = 0; throw x; }));
   // Only a reader's own action is told of a failure, in a toast: sending kept reports at
   // load fails quietly.
   const quiet = () => load().catch(Boolean);
@@ -59,9 +59,9 @@
     () => what == 'flush' || toast(failed));
   const E = w.Errata = {
     version: '0.1.0',
-    // For a site's own "Report an error" link or button: its click may have collapsed the
-    // selection, so the dialog file takes the last one it saw.
-    open: () => go('click'),
+    // For a site's own "Report an error" link or button, and the dialog file's: a click, Tab
+    // or a tap may have cleared the selection, so the last one seen is used.
+    open: () => go('open', pick() || last),
   };
   // On window, so it runs after the page's own handlers: defaultPrevented means "theirs".
   // Our own <errata-ui> (e.target, retargeted) is not one of the page's fields: the open
