@@ -28,7 +28,7 @@ run: $(VENV)/.installed-run
 	PORT=$(PORT) $(BIN)/errata demo
 	PORT=$(PORT) $(BIN)/errata run --with-mail-sender
 
-# terser, pinned in snippet/package-lock.json, for snippet/build.py and its tests.
+# UglifyJS, pinned in snippet/package-lock.json, for snippet/build.py and its tests.
 SNIPPET_DEPS := snippet/node_modules/.package-lock.json
 $(SNIPPET_DEPS): snippet/package-lock.json
 	npm ci --prefix snippet --no-audit --no-fund --loglevel=error

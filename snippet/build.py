@@ -18,10 +18,13 @@ The argument is JSON (double quotes, no comments). Translations come from the ge
 folder with that file; English is the source language (an empty ``msgstr`` means the English
 text). An untranslated or fuzzy entry falls back to English with a warning.
 
-The served files are terser output (the sources' comments cost more bytes than the whole
-budget allows). ``built.json`` records the SHA-256 of every input and output, so
+The served files are UglifyJS output (the sources' comments cost more bytes than the whole
+budget allows). UglifyJS 3 was chosen over terser for size: with the options below its gzip
+output is about 1 % smaller on these files (terser 5.51 with ``passes=2``: 37 B more on the
+Russian dialog, 5 B on the loader; no terser option closed the gap), and it has no
+dependencies. ``built.json`` records the SHA-256 of every input and output, so
 ``tests/test_snippet_size.py`` can tell a stale build without node; it also rebuilds with
-terser and compares byte for byte.
+UglifyJS and compares byte for byte.
 """
 
 from __future__ import annotations
@@ -43,9 +46,11 @@ TRANSLATIONS = ROOT / "translations"
 DOMAIN = "snippet"
 LOADER, DIALOG, LEGACY = "errata.js", "errata-dialog.js", "legacy.js"
 SOURCE_LANG = "en"
-TERSER = HERE / "node_modules" / ".bin" / "terser"
+MINIFIER = HERE / "node_modules" / ".bin" / "uglifyjs"
 RECORD = HERE / "built.json"
-ARGS = ["--compress", "passes=2", "--mangle", "--comments", "/^!/", "--ecma", "2020"]
+# UglifyJS compresses as for an ES module by default (strict mode assumed): the sources are
+# written for that (arrow functions, no this, arguments, with or sloppy-only constructs).
+ARGS = ["--compress", "passes=3", "--mangle", "--comments", "/^!/"]
 MARK = "L10N("
 
 
@@ -133,7 +138,7 @@ def minify(source: str) -> bytes:
     with tempfile.NamedTemporaryFile("w", suffix=".js", encoding="utf-8") as f:
         f.write(source)
         f.flush()
-        out = subprocess.run([str(TERSER), f.name, *ARGS], check=True,
+        out = subprocess.run([str(MINIFIER), f.name, *ARGS], check=True,
                              capture_output=True).stdout
     return out.rstrip(b"\n") + b"\n"
 

@@ -16,14 +16,14 @@
   // System colours (Canvas, LinkText) follow prefers-color-scheme through color-scheme.
   // There is no animation, so prefers-reduced-motion has nothing to turn off.
   const CSS = ':host{all:initial!important}'
-    + '*{box-sizing:border-box;font:inherit;color:inherit}'
+    + '*{box-sizing:border-box;font:inherit}'
     + ':host>*{--a:var(--errata-accent,LinkText);color-scheme:light dark;font:var(--errata-font,16px/1.5 system-ui)}'
     + 'dialog{background:var(--errata-bg,Canvas);color:var(--errata-fg,CanvasText);border:0;border-radius:9px;width:min(34em,100vw - 1em)}'
     + 'h2{margin:0;font-size:1.3em}h2,button{font-weight:700}'
     + '#q{padding:.5em;border-left:4px solid var(--a);background:#8882}'
     + 'mark{background:var(--errata-mark,#fd5);color:#000}'
     + 'label{display:block;margin:.5em 0}'
-    + 'textarea,select,[type=email]{display:block;width:100%;min-height:44px}'
+    + 'label>*{display:block;width:100%;min-height:44px}'
     + 'button{min-height:44px;margin-left:.5em;padding:0 1em;border:2px solid var(--a);border-radius:6px;background:none;color:var(--a)}'
     + '#g,#b{background:var(--a);color:Canvas}'
     + '.b{text-align:end}'
@@ -88,13 +88,16 @@
       b = i > a ? i : a + MAX_EXACT;
       if (/[\ud800-\udbff]/.test(n[b - 1])) b--;
     }
-    let prefix = n.slice(0, a).split(BLOCK).pop();
-    let suffix = n.slice(b).split(BLOCK)[0];
-    // Word boundaries: take one character more, then drop the partial word at the far end.
-    // The near end keeps its one space, which tells the server the quote starts a word.
-    if (prefix.length > CONTEXT) prefix = whole(prefix.slice(-CONTEXT - 1)).replace(/^\S*\s/, '');
-    if (suffix.length > CONTEXT) suffix = whole(suffix.slice(0, CONTEXT + 1)).replace(/\s\S*$/, '');
-    return { exact: n.slice(a, b).split(BLOCK).join(' '), prefix, suffix, start: a, end: b };
+    // The context, in the same block: up to CONTEXT + 1 characters, then the partial word at
+    // the far end is dropped. A space added at that end first is all that goes when the
+    // block's text is shorter. The near end keeps its one space, which tells the server the
+    // quote starts or ends a word.
+    return {
+      exact: n.slice(a, b).replaceAll(BLOCK, ' '),
+      prefix: whole((' ' + n.slice(0, a).split(BLOCK).pop()).slice(-CONTEXT - 1)).replace(/^\S*\s/, ''),
+      suffix: whole((n.slice(b).split(BLOCK)[0] + ' ').slice(0, CONTEXT + 1)).replace(/\s\S*$/, ''),
+      start: a, end: b,
+    };
   };
 
   const getQueue = () => {
@@ -109,10 +112,11 @@
   const retryAfter = (res) => res && res.headers.get('Retry-After') * 1e3;
 
   // Called by errata.js once this file has loaded, with its script element, the reader's
-  // language, its pick() (the selection as a detached Range, or null) and whether the screen
-  // is a touch screen. Last release's loader called Errata.ui(script, lang): the legacy
-  // errata-dialog.js carries snippet/legacy.js, which passes the rest.
-  Errata.ui = (script, lang, pick, touch) => {
+  // language, its pick() (the selection as a detached Range, or null), whether the screen is
+  // a touch screen, and its toast(message, parent). Last release's loader called
+  // Errata.ui(script, lang): the legacy errata-dialog.js carries snippet/legacy.js, which
+  // passes the rest.
+  Errata.ui = (script, lang, pick, touch, toast) => {
     const o = script.dataset, corner = 'button' in o;
     // The reader's strings, written once here in English; snippet/build.py puts in one
     // language's translations from translations/<lang>/LC_MESSAGES/snippet.po.
@@ -128,7 +132,7 @@
       "o": "Select the error in the article text.",
       "n": "Could not send (error {n}). Please try again later."
     }, lang);
-    let host, sr, dlg, touchButton, saved, data, openedAt, previous, timer, rest, tries = 0;
+    let host, sr, dlg, touchButton, saved, data, openedAt, timer, rest, tries = 0;
 
     // A string body goes as text/plain;charset=UTF-8: a "simple" request, no preflight.
     const post = (body) => fetch(o.endpoint || new URL('/api/v1/reports', script.src), {
@@ -196,26 +200,18 @@
         sr.activeElement?.scrollIntoView({ block: 'nearest' });
       }
     };
-    // A toast is a popover, placed by the browser's own top-layer styles. <output> is a
-    // polite live region (role=status), filled after a tick so screen readers announce it.
-    const toast = (m) => {
-      const e = sr.appendChild(h('output', { popover: 'manual' }));
-      e.showPopover();
-      setTimeout(() => { e.textContent = m; }, 50);
-      setTimeout(() => e.remove(), 8e3);
-    };
 
     const open = (range) => {
       build();
       if (dlg?.open) return;
       touchButton.hidden = !corner;
       const root = o.root ? d.querySelector(o.root) : d.body;
-      if (range && !(root && root.contains(range.commonAncestorContainer))) return toast(t.o);
+      if (range && !(root && root.contains(range.commonAncestorContainer))) return toast(t.o, sr);
       const c = range && capture(range, root);
       // The kept draft (closed with Esc or Cancel, or after a 429) comes back when there is
       // no new selection, or the same one.
       if (dlg && !dlg.sent && (!c || c.start == data.start && c.end == data.end)) return show();
-      if (!c || !c.exact) return toast(t.h);
+      if (!c || !c.exact) return toast(t.h, sr);
       const canonical = d.querySelector('link[rel=canonical]');
       data = {
         ...c, site: o.site, url: location.href.split('#')[0], canonical: canonical?.href,
@@ -239,23 +235,23 @@
           x = h('button', { type: 'button', id: 'x', textContent: t.x, onclick: () => dlg.close() }),
           g = h('button', { id: 'g', textContent: t.s })));
       dlg = h('dialog', {
-        // Ctrl/⌘+Enter sends, while open: after closing, focus may stay on the closed
-        // dialog's button for a moment, and that key then reopens the draft instead.
-        // Focus goes back where it was on closing.
+        // Ctrl/⌘+Enter sends, while open, as a click on Send (nothing while it is disabled):
+        // after closing, focus may stay on the closed dialog's button for a moment, and that
+        // key then reopens the draft instead. (A replaced dialog is out of the DOM: dlg is
+        // this one whenever its keys arrive.) On closing, the browser itself puts focus back
+        // where it was before showModal(), without scrolling (HTML's dialog closing steps).
         onkeydown: (e) => {
-          if (e.currentTarget.open && (e.ctrlKey || e.metaKey) && e.key == 'Enter') {
+          if (dlg.open && (e.ctrlKey || e.metaKey) && e.key == 'Enter') {
             e.preventDefault();
-            F.requestSubmit();
+            g.click();
           }
         },
-        onclose: () => previous?.focus?.({ preventScroll: true }),
       }, F);
       dlg.setAttribute('aria-labelledby', 'h');
       sr.append(dlg);
       const say = (text) => { m.textContent = text; };
       F.onsubmit = async (e) => {
         e.preventDefault();
-        if (g.disabled) return;
         // The form's named fields: suggestion, kind, comment, email and hp.
         const body = {
           ...data, ...Object.fromEntries(new FormData(F)), notify: !!F.email.value,
@@ -305,7 +301,6 @@
       show();
     };
     const show = () => {
-      previous = sr.activeElement || d.activeElement;
       openedAt = Date.now();
       dlg.showModal();
       fit();

@@ -22,8 +22,10 @@
   ]);
   // The reader's language: the site owner's override, the page's, the site's default (on the
   // embed line), the browser's, English: the first one there is a dialog for.
-  const lang = [o.lang, d.documentElement.lang, o.defaultLang, navigator.language, 'en']
-    .map((l) => (l || '').toLowerCase().split('-')[0]).find((l) => STRINGS[l]);
+  // (One callback, stopping at the first hit: each function run at load is compiled then.)
+  let lang;
+  [o.lang, d.documentElement.lang, o.defaultLang, navigator.language, 'en']
+    .some((l) => STRINGS[lang = (l || '').toLowerCase().split('-')[0]]);
   const [lead, press, tap, failed] = STRINGS[lang];
   // Phones and tablets have no Ctrl+Enter: a button appears by a resting selection instead.
   const touch = matchMedia('(pointer:coarse)').matches;
@@ -38,9 +40,11 @@
   let ui, pre, last;
   // The toast is a popover: the browser's own top-layer styles place it, centred, over
   // everything (no stylesheet for a strict style-src to refuse, no bytes for one). <output>
-  // is a polite live region (role=status), filled after a tick to be announced.
-  const toast = (m) => {
-    const e = d.body.appendChild(d.createElement('output'));
+  // is a polite live region (role=status), filled after a tick to be announced. This one,
+  // before the dialog file has loaded, goes in the page's body; the dialog file uses it too,
+  // with its shadow root as p, where page CSS can't reach.
+  const toast = (m, p = d.body) => {
+    const e = p.appendChild(d.createElement('output'));
     e.popover = 'manual';
     e.showPopover();
     setTimeout(() => { e.textContent = m; }, 50);
@@ -51,7 +55,7 @@
   // no data-nonce), passes 'strict-dynamic', and is no Trusted Types sink. A failed load
   // (network, CSP, ad blocker) is forgotten, so the next try fetches again.
   const load = () => (ui = ui || import(new URL(`errata-dialog.${lang}.js`, s.src))
-    .then(() => E.ui(s, lang, pick, touch)).catch((x) => { ui = 0; throw x; }));
+    .then(() => E.ui(s, lang, pick, touch, toast)).catch((x) => { ui = 0; throw x; }));
   // Only a reader's own action is told of a failure, in a toast: sending kept reports at
   // load fails quietly.
   const quiet = () => load().catch(Boolean);
@@ -91,11 +95,13 @@
     ['pointermove', 'keydown', 'scroll'].map((k) =>
       w.addEventListener(k, quiet, { once: 1, passive: 1 }));
   }
-  // The hint, in the elements data-hint selects that are empty: a page's own text stays.
+  // The hint, in the elements data-hint selects that are empty: a page's own text stays. ⌘ on
+  // a Mac (iPads and iPhones have a coarse pointer, so the touch hint), found without a
+  // regular expression: compiling one at load costs more than the rest of the hint.
   const start = () => o.hint && d.querySelectorAll(o.hint).forEach((e) => {
     if (!e.textContent.trim()) {
       e.textContent = lead + (touch ? tap
-        : /Mac|iP/.test(navigator.platform) ? press.replace('Ctrl', '⌘') : press);
+        : navigator.platform.includes('Mac') ? press.replace('Ctrl', '⌘') : press);
     }
   });
   if (d.readyState == 'loading') d.addEventListener('DOMContentLoaded', start);
