@@ -335,6 +335,8 @@
     }
     if (corner) build();
 
+    // open(range) and flush() for errata.js; button(range) for last release's loader, which
+    // calls it on touch screens itself.
     return { open, flush, button };
   };
 })();
