@@ -7,14 +7,18 @@ empty tables. On PostgreSQL every run gets its own database, so parallel runs do
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from jinja2 import FileSystemBytecodeCache
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -124,9 +128,23 @@ def app_config() -> dict[str, Any]:
     return {}
 
 
+# Each test gets a new app, and each new app would compile every template it renders again;
+# templates don't change during a run, so all the test apps share their compiled code.
+_JINJA_DIR = tempfile.mkdtemp(prefix="errata-jinja-")
+atexit.register(shutil.rmtree, _JINJA_DIR, ignore_errors=True)
+JINJA_CACHE = FileSystemBytecodeCache(_JINJA_DIR)
+
+
+def new_app(config: dict[str, Any]):
+    """``create_app(config)``, its templates compiled once per test run."""
+    application = create_app(config)
+    application.jinja_env.bytecode_cache = JINJA_CACHE
+    return application
+
+
 @pytest.fixture
 def app(_schema, tmp_path, app_config):
-    application = create_app(base_config(_schema, str(tmp_path / "instance"), **app_config))
+    application = new_app(base_config(_schema, str(tmp_path / "instance"), **app_config))
     yield application
     truncate_all(application)
     with application.app_context():

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 import pytest
 from werkzeug.serving import make_server
 
-from service import create_app
 from service.extensions import db
-from tests.conftest import IN_CI, base_config, truncate_all
+from tests.conftest import IN_CI, base_config, new_app, truncate_all
 
 CHROMIUM = os.environ.get("ERRATA_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -85,7 +84,7 @@ def live_server(_schema, tmp_path_factory) -> Iterator[LiveServer]:
     """The whole app on a free port, for the session. Tables are emptied after each test."""
     inst = str(tmp_path_factory.mktemp("live-instance"))
     cfg = base_config(_schema, inst)
-    app = create_app(cfg)
+    app = new_app(cfg)
     server, port = _serve(app)
     app.config["ERRATA_BASE_URL"] = f"http://127.0.0.1:{port}"
     yield LiveServer(app=app, host="127.0.0.1", port=port, _server=server)
