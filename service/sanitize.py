@@ -43,10 +43,15 @@ def _cleaner() -> bleach.Cleaner:
     return cleaner
 
 
-# C0/C1 controls (keeping \t \n \r, which whitespace handling deals with), and the bidi
-# overrides and isolates used to make text display differently from what it is. Marks such
-# as U+200E/U+200F and the zero-width (non-)joiners stay: real scripts need them.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0/C1 controls (keeping \t \n \r, which whitespace handling deals with), the bidi
+# overrides and isolates used to make text display differently from what it is, and the
+# noncharacters (U+FDD0-U+FDEF, U+xFFFE/U+xFFFF), which are never text and of which
+# U+FFFE/U+FFFF would make the public Atom feed invalid XML. Marks such as U+200E/U+200F and
+# the zero-width (non-)joiners stay: real scripts need them.
+_NONCHARACTERS = "\ufdd0-\ufdef" + "".join(chr(plane + 0xFFFE) + chr(plane + 0xFFFF)
+                                           for plane in range(0, 0x110000, 0x10000))
+_CONTROL = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+                      f"{_NONCHARACTERS}]")
 # What an HTML tokenizer could read as the start of a tag, an end tag, a comment or a
 # doctype. Text without any of these is not changed by bleach except for its entities, so
 # it skips the parser: a body of 2,000 "<" then costs a regex scan, not an html5lib parse.
@@ -97,7 +102,8 @@ def clean_text(value: str, *, multiline: bool = False, keep_edges: bool = False)
     at either end where there was whitespace: for a quote's prefix and suffix it tells "the
     quick |brown|" from a selection inside a word, "rec|ie|ve".
     """
-    text = strip_html(unicodedata.normalize("NFC", value))
+    # Controls go before the HTML parser too: it would turn them into "?".
+    text = strip_html(unicodedata.normalize("NFC", _CONTROL.sub("", value)))
     # Decoding may have made characters that combine: normalise again (cheap when nothing
     # changes).
     text = unicodedata.normalize("NFC", _CONTROL.sub("", text))

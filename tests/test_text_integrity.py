@@ -113,6 +113,17 @@ def test_nul_and_controls_are_still_stripped(client, app, site):
         assert db.session.scalars(select(Report.exact)).one() == "typos"
 
 
+def test_controls_beside_markup_and_noncharacters_are_stripped_not_turned_into_marks(
+        client, app, site):
+    """Before, the HTML cleaner turned a control next to markup into "?", and U+FFFE passed
+    (it is not allowed in XML: a quote holding it broke the public Atom feed)."""
+    assert post_report(client, site.key, exact="ty\x01po <b>s</b>\ufffe\uffff",
+                       comment="a\x07 <i>b</i> \U0010ffffc").status_code == 201
+    with app.app_context():
+        row = db.session.scalars(select(Report)).one()
+    assert (row.exact, row.comment) == ("typo s", "a b c")
+
+
 def _job(app, site, ip_hash: str, **fields) -> Job:
     with app.app_context():
         info = get_site(db.session, site.key)
