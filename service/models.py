@@ -238,6 +238,9 @@ class Correction(Base):
     # The page's validators at that check, for a conditional request next time.
     page_etag: Mapped[str | None] = mapped_column(String(200))
     page_last_modified: Mapped[str | None] = mapped_column(String(64))
+    # The page's own title at its last read (service/pagecheck/title.py), the same on every
+    # correction of the page; the public log names the article by it. NULL: none known.
+    page_title: Mapped[str | None] = mapped_column(String(300))
 
     site: Mapped[Site] = relationship()
     assignee: Mapped[Editor | None] = relationship(foreign_keys=[assignee_id])

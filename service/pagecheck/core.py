@@ -4,6 +4,8 @@ One fetch serves every correction of the same page. A check records ``page_state
 (present / gone / unknown), ``page_checked_at`` and a short reason; ``updated_at`` moves
 only when the state changes, and so does the history. On a site that closes corrections
 automatically, a ``gone`` marks an open correction fixed, with "page check" as the actor.
+A page read also gives the page's own title (``title.page_title``), kept on every correction
+of that page for the public log.
 """
 
 from __future__ import annotations
@@ -15,14 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from service.ingest.urls import BadURL, origin_of
 from service.models import OPEN_STATUSES, Correction, Event, utcnow
 from service.pagecheck.fetch import BACKOFF, Backoff, Fetched, fetch
-from service.pagecheck.matcher import GONE, UNKNOWN, Result, locate, visible_text
+from service.pagecheck.matcher import GONE, UNKNOWN, Result, locate, parse, visible_text
+from service.pagecheck.title import page_title
 
 ACTOR = "page check"  # who closes a correction automatically, in its history
 MAX_WAIT_FOR_ORIGIN = 5.0  # an on-demand check waits this long for its origin's turn
@@ -49,6 +52,7 @@ class Spot:
     touched (and no transaction held open) while Errata waits for a page."""
 
     id: int
+    site_id: int
     url: str
     origins: tuple[str, ...]
     exact: str
@@ -63,7 +67,7 @@ class Spot:
     @classmethod
     def of(cls, c: Correction) -> Spot:
         first = c.reports[0] if c.reports else None
-        return cls(c.id, c.url, tuple(c.site.origins), c.exact, c.prefix, c.suffix,
+        return cls(c.id, c.site_id, c.url, tuple(c.site.origins), c.exact, c.prefix, c.suffix,
                    first.start if first else None, c.page_state, c.page_reason, c.page_etag,
                    c.page_last_modified)
 
@@ -80,13 +84,16 @@ def _validators(spots: list[Spot]) -> tuple[str | None, str | None]:
 
 
 def check_page(spots: list[Spot], *, backoff: Backoff = BACKOFF
-               ) -> tuple[Fetched, dict[int, Result]]:
-    """Fetch the page of ``spots`` (all of one URL) once and match each; nothing stored."""
+               ) -> tuple[Fetched, dict[int, Result], str | None]:
+    """Fetch the page of ``spots`` (all of one URL) once and match each; nothing stored.
+    Also the page's own title: "" when it has none, None when the page wasn't read (an
+    error, or a 304: the title is as it was)."""
     first = spots[0]
     etag, last_modified = _validators(spots)
     fetched = fetch(first.url, list(first.origins), user_agent=user_agent(), etag=etag,
                     last_modified=last_modified, backoff=backoff)
     results: dict[int, Result] = {}
+    title = None
     if fetched.not_modified:
         for s in spots:
             # 304: the page is as it was, so is the answer (and its reason).
@@ -95,10 +102,12 @@ def check_page(spots: list[Spot], *, backoff: Backoff = BACKOFF
         for s in spots:
             results[s.id] = Result(UNKNOWN, fetched.reason)
     else:
-        text = visible_text(fetched.body, fetched.encoding)
+        root = parse(fetched.body, fetched.encoding)
+        title = page_title(root)  # first: the text is read by taking hidden parts away
+        text = visible_text(root)
         for s in spots:
             results[s.id] = locate(text, s.exact, s.prefix, s.suffix, hint=s.hint)
-    return fetched, results
+    return fetched, results, title
 
 
 def _check_group(session: Session, group: list[Correction], backoff: Backoff) -> list[Checked]:
@@ -109,9 +118,11 @@ def _check_group(session: Session, group: list[Correction], backoff: Backoff) ->
     """
     spots = [Spot.of(c) for c in group]
     session.commit()
-    fetched, results = check_page(spots, backoff=backoff)
+    fetched, results, title = check_page(spots, backoff=backoff)
     now = utcnow()
     out = []
+    if title is not None:
+        record_title(session, spots[0].site_id, spots[0].url, title)
     for spot in spots:
         correction = session.get(Correction, spot.id)
         if correction is not None:  # not deleted meanwhile
@@ -149,6 +160,19 @@ def record(session: Session, correction: Correction, result: Result, fetched: Fe
         correction.updated_at = now
     session.flush()
     return Checked(correction.id, result.state, correction.page_reason, changed, closed)
+
+
+def record_title(session: Session, site_id: int, url: str, title: str) -> None:
+    """The page's title, as just read, on every correction of the page: the open ones just
+    checked and the fixed ones the public log lists. Not a change anyone is told about:
+    ``updated_at`` stays."""
+    value = title or None
+    session.execute(
+        update(Correction)
+        .where(Correction.site_id == site_id, Correction.url == url,
+               Correction.page_title.is_distinct_from(value))
+        .values(page_title=value, updated_at=Correction.updated_at)
+        .execution_options(synchronize_session="fetch"))
 
 
 def _reason(result: Result) -> str:

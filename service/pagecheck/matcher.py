@@ -56,22 +56,32 @@ def normalize(text: str) -> str:
     return (" " if text[0].isspace() else "") + core + (" " if text[-1].isspace() else "")
 
 
-def visible_text(html: bytes | str, encoding: str | None = None) -> str:
+def parse(html: bytes | str, encoding: str | None = None) -> lxml.html.HtmlElement:
+    """The document of ``html``, decoded with ``encoding`` when the server named one that
+    exists. A body with nothing to parse (empty, only spaces or a comment) is an empty
+    document, not an error: its check says "no visible text"."""
+    try:
+        if isinstance(html, bytes):
+            parser = lxml.html.HTMLParser(encoding=encoding) if encoding else None
+            try:
+                return lxml.html.document_fromstring(html, parser=parser)
+            except (LookupError, ValueError):
+                return lxml.html.document_fromstring(html)
+        return lxml.html.document_fromstring(html)
+    except etree.ParserError:  # lxml's "Document is empty"
+        return lxml.html.document_fromstring("<html></html>")
+
+
+def visible_text(html: bytes | str | lxml.html.HtmlElement, encoding: str | None = None) -> str:
     """The text of ``html`` a reader sees, entities decoded, normalized (see ``normalize``).
 
     Skips ``INVISIBLE`` elements, comments and anything under an element with the ``hidden``
     attribute or an inline ``display:none``/``visibility:hidden``. The walking is lxml's (in
     C): hidden subtrees are dropped, block elements get line breaks around them, and
     ``text_content()`` joins the rest, about ten times faster than a Python walk on 1 MB.
+    A document already parsed (``parse``) is used up: its hidden parts are dropped from it.
     """
-    if isinstance(html, bytes):
-        parser = lxml.html.HTMLParser(encoding=encoding) if encoding else None
-        try:
-            root = lxml.html.document_fromstring(html, parser=parser)
-        except (LookupError, ValueError):
-            root = lxml.html.document_fromstring(html)
-    else:
-        root = lxml.html.document_fromstring(html)
+    root = html if isinstance(html, lxml.html.HtmlElement) else parse(html, encoding)
     for el in _HIDDEN(root):
         el.drop_tree()  # keeps the element's tail: the text after it is visible
     for el in root.iter(*BLOCKS):

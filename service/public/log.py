@@ -3,9 +3,10 @@ behind.
 
 Only corrections marked fixed. Each entry says what was published: the applied fix the
 editor recorded or, where none was, the quote and the suggestion the editor accepted by
-marking it fixed. The article is named by its link (the title a reader's browser sent is not
-used: nothing a reader typed is published unreviewed). Never a reader's name, address or
-comment, never anything marked not an error or spam.
+marking it fixed. The article is named by its title as its own page gives it (recorded by
+a page check, service/pagecheck/title.py), or else by its link alone: the title a reader's
+browser sent is not used (nothing a reader typed is published unreviewed). Never a
+reader's name, address or comment, never anything marked not an error or spam.
 """
 
 from __future__ import annotations
@@ -43,11 +44,6 @@ class LogPage:
     updated: datetime | None
 
 
-def page_title(correction: Correction) -> str:
-    """The article's title as its own page gives it, when a page check recorded one."""
-    return (getattr(correction, "page_title", None) or "").strip()
-
-
 def public_site(session: Session, key: str) -> Site | None:
     site = session.scalar(select(Site).where(Site.key == key))
     return site if site is not None and site.public_log else None
@@ -61,7 +57,7 @@ def log_page(session: Session, site: Site, page: int) -> LogPage:
         select(Correction).where(*fixed)
         .order_by(Correction.resolved_at.desc(), Correction.id.desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-    entries = [Entry(id=c.id, url=c.url, title=page_title(c), exact=c.exact,
+    entries = [Entry(id=c.id, url=c.url, title=c.page_title or "", exact=c.exact,
                      fix=c.applied_fix or c.suggestion or "", recorded=bool(c.applied_fix),
                      fixed_at=c.resolved_at or c.last_reported_at) for c in rows]
     return LogPage(site=site, entries=entries, page=page,
