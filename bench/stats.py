@@ -11,13 +11,20 @@ hour, the queries, the SVG and the template) with the Flask test client: the med
 ``--samples`` after a warm-up, for 30 days, 90 days and a year, as an admin (20 sites), an
 editor of 10 sites and for one site. Target (issue 18): each under 300 ms.
 
-Beside it, the baseline: the same counts read straight from the raw tables, without the
-rollup (what the page would cost without pre-aggregation).
+On PostgreSQL running on this machine, each request's database CPU is read from /proc (the
+CPU time the bench database's server processes used during it): with the app's CPU it is the
+page's cost, apart from the time spent waiting for a core on a loaded machine.
+
+Beside it, two baselines: the same counts read straight from the raw tables, without the
+rollup (what the page would cost without pre-aggregation); and the per-day activity read
+from one row per site and hour, the layout before migration 0015 (rebuilt here from the day
+rows), against the page's read of one row per site and day, measured in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -62,6 +69,127 @@ def timed_rollup(app) -> float:
     return elapsed
 
 
+class DatabaseCPU:
+    """CPU seconds used so far by the PostgreSQL server processes of the bench database,
+    from /proc (the server runs on this machine); None when they can't be read."""
+
+    def __init__(self, app) -> None:
+        from sqlalchemy import create_engine, text
+
+        from service.extensions import db
+
+        self.text = text
+        self.engine = None
+        with app.app_context():
+            if db.engine.dialect.name == "postgresql":
+                # A pool of one connection of its own, which is never the app's: its
+                # process is left out of the count.
+                self.engine = create_engine(db.engine.url, pool_size=1, max_overflow=0)
+
+    def _pids(self) -> list[int]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(self.text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()")).scalars())
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def __call__(self) -> float | None:
+        if self.engine is None:
+            return None
+        total = 0.0
+        for pid in self._pids():
+            try:  # nanoseconds on a CPU (utime/stime in /proc/PID/stat count 10 ms ticks)
+                total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) / 1e9
+            except OSError:
+                return None  # another machine's server, or a process that just ended
+        return total
+
+
+def timed(client, path: str, db_cpu: DatabaseCPU) -> tuple[float, float, float | None]:
+    """One request: wall clock, the app's CPU and the database's CPU (ms; None: unknown)."""
+    before = db_cpu()
+    wall, cpu = qb.timed_get(client, path)
+    after = db_cpu()
+    return wall, cpu, None if before is None or after is None else (after - before) * 1000
+
+
+def hourly_layout(app) -> None:
+    """The rolled-up hours as they were stored before migration 0015 (a row per site and
+    hour, unique on both), rebuilt from the day rows: the baseline of ``day_reads``."""
+    from sqlalchemy import text
+
+    from service.extensions import db
+
+    with app.app_context(), db.engine.begin() as conn:
+        pg = conn.dialect.name == "postgresql"
+        conn.execute(text("CREATE TABLE bench_stat_hours (site_id INTEGER NOT NULL, hour "
+                          + ("TIMESTAMP WITH TIME ZONE" if pg else "DATETIME")
+                          + " NOT NULL, reports INTEGER NOT NULL, corrections INTEGER NOT NULL,"
+                          " UNIQUE (site_id, hour))"))
+        for h in range(24):
+            hour = (f"(day || ' {h:02d}:00:00+00')::timestamptz" if pg
+                    else f"day || ' {h:02d}:00:00.000000'")
+            conn.execute(text(
+                f"INSERT INTO bench_stat_hours SELECT site_id, {hour}, r{h:02d}, c{h:02d} "
+                f"FROM stat_day_hours WHERE r{h:02d} > 0 OR c{h:02d} > 0"))
+        conn.execute(text("ANALYZE bench_stat_hours"))
+
+
+def day_reads(app, days: int, samples: int, db_cpu: DatabaseCPU) -> list[tuple]:
+    """The activity chart's read of a period, all sites: from the day rows (the page's
+    query) and from the hourly rows of ``hourly_layout``, alternately, ``samples`` each.
+    Returns (median wall ms, mean database CPU ms) per layout: the server's processes on
+    PostgreSQL, this process on SQLite (the database runs in it)."""
+    from sqlalchemy import bindparam, func, select, text
+
+    from service.extensions import db
+    from service.models import HOURS, Site, StatDayHours
+    from service.stats.rollup import floor_hour
+
+    with app.app_context():
+        ids = list(db.session.scalars(select(Site.id)))
+        now = floor_hour(datetime.now(UTC))
+        start = now - timedelta(days=days)
+        by_day = (select(StatDayHours.day,
+                         *[func.sum(StatDayHours.reports_at(h)) for h in HOURS],
+                         *[func.sum(StatDayHours.corrections_at(h)) for h in HOURS])
+                  .where(StatDayHours.site_id.in_(ids),
+                         StatDayHours.day >= start.strftime("%Y-%m-%d"),
+                         StatDayHours.day <= now.strftime("%Y-%m-%d"))
+                  .group_by(StatDayHours.day))
+        by_hour = text("SELECT hour, sum(reports), sum(corrections) FROM bench_stat_hours "
+                       "WHERE site_id IN :ids AND hour >= :start AND hour < :until "
+                       "GROUP BY hour").bindparams(bindparam("ids", expanding=True))
+        if db.engine.dialect.name != "postgresql":
+            start_p, until_p = start.strftime("%Y-%m-%d %H:%M:%S"), now.strftime(
+                "%Y-%m-%d %H:%M:%S")
+        else:
+            start_p, until_p = start, now
+        clock = db_cpu if db_cpu() is not None else time.process_time
+        runs: dict[str, list[tuple[float, float]]] = {"day": [], "hour": []}
+        for i in range(samples * 2 + 2):
+            name = "day" if i % 2 == 0 else "hour"
+            before, t0 = clock(), time.perf_counter()
+            if name == "day":
+                db.session.execute(by_day).all()
+            else:
+                db.session.execute(by_hour, {"ids": ids, "start": start_p,
+                                             "until": until_p}).all()
+            wall, after = (time.perf_counter() - t0) * 1000, clock()
+            if i >= 2:  # one warm-up each
+                runs[name].append((wall, (after - before) * 1000))
+        db.session.remove()
+    return [(statistics.median(w for w, _c in runs[n]), statistics.mean(c for _w, c in runs[n]))
+            for n in ("day", "hour")]
+
+
+def _pair(wall: float, cpu: float | None, unit: str = "") -> str:
+    return f"{wall:.1f}{unit}" + (f" / {cpu:.1f}{unit}" if cpu is not None else "")
+
+
 def baseline(app, days: int) -> float:
     """The plain query: the period's counts from the raw tables, every site."""
     from sqlalchemy import select
@@ -103,7 +231,11 @@ def main() -> None:
             "one site": ("admin@bench.example", "site=5&"),
         }
         clients = {who: qb.signed_in(app, who) for who, _q in pages.values()}
-        print(f"\n/stats, median of {args.samples} requests (wall clock / CPU, ms)\n")
+        db_cpu = DatabaseCPU(app)
+        with_db = db_cpu() is not None
+        print(f"\n/stats, median of {args.samples} requests (wall clock / app CPU"
+              + (" / database CPU, the mean" if with_db else "") + f", ms); load average "
+              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} before\n")
         print("| who | 30 days | 90 days | 365 days |")
         print("|---|---:|---:|---:|")
         for name, (who, query) in pages.items():
@@ -112,16 +244,32 @@ def main() -> None:
                 path = f"/stats?{query}days={days}"
                 for _ in range(2):
                     qb.timed_get(clients[who], path)
-                walls, cpus = zip(*(qb.timed_get(clients[who], path)
-                                    for _ in range(args.samples)), strict=True)
-                cells.append(f"{statistics.median(walls):.0f} / {statistics.median(cpus):.0f}")
+                walls, cpus, dbs = zip(*(timed(clients[who], path, db_cpu)
+                                         for _ in range(args.samples)), strict=True)
+                cell = f"{statistics.median(walls):.0f} / {statistics.median(cpus):.0f}"
+                if with_db and None not in dbs:
+                    cell += f" / {statistics.mean(dbs):.0f}"
+                cells.append(cell)
             print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+        print(f"\nload average {' '.join(f'{x:.1f}' for x in os.getloadavg())} after",
+              flush=True)
+        hourly_layout(app)
+        print(f"\nthe activity chart's read, all sites: a row per site and day (the page) "
+              f"against a row per site and hour (before 0015), median of {args.samples} each, "
+              "alternately (wall clock / database CPU, the mean; ms)\n")
+        print("| period | day rows | hour rows | ratio |\n|---|---:|---:|---:|")
+        for days in (30, 90, 365):
+            day, hour = day_reads(app, days, args.samples, db_cpu)
+            print(f"| {days} days | {_pair(*day)} | {_pair(*hour)} | "
+                  f"{_pair(hour[0] / day[0], hour[1] / day[1] if day[1] else None, 'x')} |",
+                  flush=True)
         print("\nbaseline: the same counts from the raw tables (all sites), median of 3 (ms)\n")
         print("| 30 days | 90 days | 365 days |\n|---:|---:|---:|")
         print("| " + " | ".join(f"{statistics.median(baseline(app, d) for _ in range(3)):.0f}"
                                 for d in (30, 90, 365)) + " |")
         from service.extensions import db
 
+        db_cpu.close()
         with app.app_context():
             db.engine.dispose()
     finally:

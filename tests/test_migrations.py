@@ -147,3 +147,52 @@ def test_thank_yous_queued_before_0013_keep_their_correction(app, factory):
                                   .order_by(OutboxMail.id)).all()
     assert [tuple(r) for r in rows] == [(cid, {"Reply-To": "desk@news.example"}),
                                         (None, {}), (None, {})]
+
+
+def test_hours_rolled_up_before_0015_are_carried_over_to_day_rows(app, factory):
+    """0015: stat_hours (a row per hour) becomes stat_day_hours (a row per UTC day holding
+    its 24 hours): each hour's counts land in its day's row, nothing added or lost."""
+    import importlib.util
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    import sqlalchemy as sa
+    from alembic.operations import Operations
+
+    from service.models import StatDayHours, UTCDateTime
+
+    a, b = factory.site("A"), factory.site("B")
+    old = sa.Table("stat_hours", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+                   sa.Column("site_id", sa.Integer), sa.Column("hour", UTCDateTime()),
+                   sa.Column("reports", sa.Integer), sa.Column("corrections", sa.Integer))
+    path = (Path(__file__).resolve().parent.parent / "migrations" / "versions"
+            / "0015_stat_day_hours.py")
+    spec = importlib.util.spec_from_file_location("migration_0015", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def at(day, hour):
+        return datetime(2026, 11, day, hour, tzinfo=UTC)
+
+    with app.app_context():
+        try:
+            with db.engine.begin() as conn:
+                old.create(conn)
+                conn.execute(old.insert(), [
+                    dict(site_id=a.id, hour=at(28, 0), reports=3, corrections=1),
+                    dict(site_id=a.id, hour=at(28, 23), reports=2, corrections=2),
+                    dict(site_id=a.id, hour=at(29, 5), reports=1, corrections=0),
+                    dict(site_id=b.id, hour=at(28, 23), reports=7, corrections=4)])
+                with Operations.context(MigrationContext.configure(conn)):
+                    module.carry_over(StatDayHours.__table__)
+        finally:
+            with db.engine.begin() as conn:
+                old.drop(conn)
+        rows = {(r.site_id, r.day): r for r in db.session.query(StatDayHours)}
+        assert sorted(rows) == [(a.id, "2026-11-28"), (a.id, "2026-11-29"),
+                                (b.id, "2026-11-28")]
+        first = rows[(a.id, "2026-11-28")]
+        assert (first.r00, first.c00, first.r23, first.c23, first.r12) == (3, 1, 2, 2, 0)
+        assert rows[(a.id, "2026-11-29")].r05 == 1
+        assert (rows[(b.id, "2026-11-28")].r23, rows[(b.id, "2026-11-28")].c23) == (7, 4)
+        db.session.remove()

@@ -16,7 +16,15 @@ import pytz
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from service.models import OPEN_STATUSES, Correction, StatDay, StatHour, StatTop, utcnow
+from service.models import (
+    HOURS,
+    OPEN_STATUSES,
+    Correction,
+    StatDay,
+    StatDayHours,
+    StatTop,
+    utcnow,
+)
 from service.stats.rollup import (
     ARTICLE,
     DELAY_BOUNDS,
@@ -89,21 +97,32 @@ def compute(session: Session, site_ids: list[int], period: int, tz_name: str,
         # The rollup is behind (a first run over old data is under way in the sender): the
         # live part counts the current hour only, and the page says what is missing.
         missing_since, until = until, floor_hour(now)
-    # Summed over the sites in SQL: at most 24 rows a day reach Python, however many sites.
+    # Summed over the sites in SQL: one row a day (its 24 hours) reaches Python, however
+    # many sites; each hour then goes to the viewer's day it falls in.
+    first_hour = floor_hour(start)
     rows = session.execute(
-        select(StatHour.hour, func.sum(StatHour.reports), func.sum(StatHour.corrections))
-        .where(StatHour.site_id.in_(site_ids), StatHour.hour >= floor_hour(start),
-               StatHour.hour < until)
-        .group_by(StatHour.hour))
+        select(StatDayHours.day,
+               *[func.sum(StatDayHours.reports_at(h)) for h in HOURS],
+               *[func.sum(StatDayHours.corrections_at(h)) for h in HOURS])
+        .where(StatDayHours.site_id.in_(site_ids),
+               StatDayHours.day >= first_hour.strftime("%Y-%m-%d"),
+               StatDayHours.day <= until.strftime("%Y-%m-%d"))
+        .group_by(StatDayHours.day))
+    for day_text, *counts in rows:
+        midnight = datetime.strptime(day_text, "%Y-%m-%d").replace(tzinfo=UTC)
+        for hour, local_day in enumerate(_local_days(midnight, tz)):
+            n_rep, n_cor = counts[hour], counts[24 + hour]
+            i = index.get(local_day)
+            if (n_rep or n_cor) and i is not None \
+                    and first_hour <= midnight + timedelta(hours=hour) < until:
+                reports[i] += int(n_rep)
+                corrections[i] += int(n_cor)
     live_hours, live_articles, live_delays = counts_between(session, until, now, site_ids)
-    live = ((hour, v.get("reports", 0), v.get("corrections", 0))
-            for (_site, hour), v in live_hours.items())
-    for source in (rows, live):
-        for hour, n_rep, n_cor in source:
-            i = index.get(hour.astimezone(tz).date())
-            if i is not None:
-                reports[i] += n_rep
-                corrections[i] += n_cor
+    for (_site, hour), values in live_hours.items():
+        i = index.get(hour.astimezone(tz).date())
+        if i is not None:
+            reports[i] += values.get("reports", 0)
+            corrections[i] += values.get("corrections", 0)
 
     # Kinds and outcomes: per-day totals (UTC days), plus the live hour.
     first_utc_day = start.strftime("%Y-%m-%d")
@@ -147,6 +166,17 @@ def compute(session: Session, site_ids: list[int], period: int, tz_name: str,
                  open_ages=open_by_age(session, site_ids, now), delay_weeks=delay_weeks,
                  delay_median=percentile(overall, 0.5), delay_p90=percentile(overall, 0.9),
                  decisions=sum(overall), articles=top, sections=top_sections)
+
+
+def _local_days(midnight: datetime, tz) -> list[date]:
+    """The viewer's day each hour of the UTC day starting at ``midnight`` falls in. One
+    offset serves the whole day unless the zone changes its offset that day (then each hour
+    is converted): a year is 365 conversions, not 8,760."""
+    first, last = midnight.astimezone(tz), (midnight + timedelta(hours=23)).astimezone(tz)
+    if first.utcoffset() != last.utcoffset():
+        return [(midnight + timedelta(hours=h)).astimezone(tz).date() for h in HOURS]
+    start = first.replace(tzinfo=None)
+    return [(start + timedelta(hours=h)).date() for h in HOURS]
 
 
 def _top(session: Session, site_ids: list[int], period: int, kind: int, live, key) \

@@ -1,5 +1,6 @@
-"""The Stats page's pre-aggregates: hourly counts per site, and per UTC day the new
-corrections of each article and the delays of editors' decisions in buckets.
+"""The Stats page's pre-aggregates: hourly counts per site (a row per UTC day holding its
+24 hours), and per UTC day the new corrections of each article and the delays of editors'
+decisions in buckets.
 
 At a million reports, counting raw rows for a year of days takes seconds; the rolled-up
 hours take milliseconds. Hours are rolled up once they are over (their reports and new
@@ -18,18 +19,19 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from service.mail.notify import exclusive
 from service.models import (
+    HOURS,
     KINDS,
     Correction,
     Event,
     Report,
     Site,
     StatDay,
-    StatHour,
+    StatDayHours,
     StatRollup,
     StatTop,
     utcnow,
@@ -46,6 +48,7 @@ TOTALS = ("typo", "fact", "other", "fixed", "rejected", "spam")
 PERIODS = (30, 90, 365)
 TOP = 10
 NAME = "hours"
+ANALYZE_AFTER = 48  # hours rolled up in one run after which the planner's statistics are redone
 
 
 def section_of(url: str) -> str:
@@ -126,6 +129,33 @@ def counts_between(session: Session, start: datetime, end: datetime,
     return hours, articles, delays
 
 
+def _add_hours(session: Session, start: datetime, hours) -> None:
+    """Put each hour's reports and new corrections in its site's row for the UTC day. Only
+    the day the chunk starts in can have rows already (the last run ended inside it)."""
+    first_day = start.astimezone(UTC).strftime("%Y-%m-%d")
+    existing = {r.site_id: r for r in session.scalars(
+        select(StatDayHours).where(StatDayHours.day == first_day))}
+    new_rows: dict[tuple[int, str], dict] = {}
+    for (site_id, hour), values in hours.items():
+        reports, corrections = values.get("reports", 0), values.get("corrections", 0)
+        if not (reports or corrections):
+            continue  # only decisions in that hour: they are counted per day
+        day = hour.astimezone(UTC).strftime("%Y-%m-%d")
+        r, c = f"r{hour.hour:02d}", f"c{hour.hour:02d}"
+        row = existing.get(site_id) if day == first_day else None
+        if row is not None:
+            setattr(row, r, getattr(row, r) + reports)
+            setattr(row, c, getattr(row, c) + corrections)
+            continue
+        if (site_id, day) not in new_rows:
+            new_rows[(site_id, day)] = dict(site_id=site_id, day=day, **{
+                f"{prefix}{h:02d}": 0 for prefix in "rc" for h in HOURS})
+        new_rows[(site_id, day)][r] += reports
+        new_rows[(site_id, day)][c] += corrections
+    if new_rows:
+        session.execute(insert(StatDayHours), list(new_rows.values()))
+
+
 def _add_days(session: Session, start: datetime, hours, articles, delays) -> None:
     """Add to the per-day rows. Only the day the chunk starts in can have rows already (an
     earlier run stopped inside it), so only that day's are read back."""
@@ -173,11 +203,7 @@ def rollup(session: Session, now: datetime | None = None) -> int:
     while state.until < end:
         stop = min(end, state.until + CHUNK)
         hours, articles, delays = counts_between(session, state.until, stop)
-        if hours:
-            session.execute(insert(StatHour), [dict(site_id=site_id, hour=hour, **{
-                name: values.get(name, 0) for name in (
-                    "reports", "corrections", "typo", "fact", "other", "fixed", "rejected",
-                    "spam")}) for (site_id, hour), values in hours.items()])
+        _add_hours(session, state.until, hours)
         _add_days(session, state.until, hours, articles, delays)
         done += int((stop - state.until).total_seconds() // 3600)
         state.until = stop
@@ -185,7 +211,24 @@ def rollup(session: Session, now: datetime | None = None) -> int:
     if done:
         refresh_tops(session, end)
     session.commit()
+    if done >= ANALYZE_AFTER:
+        analyze(session)
     return done
+
+
+def analyze(session: Session) -> None:
+    """Refresh the planner's statistics of the rollup's tables after a long run (the first
+    one over old data). Until autovacuum does it, PostgreSQL plans a table that grew from
+    nothing as if it were still empty: for a year of hourly rows at a million reports (the
+    layout before stat_day_hours) it estimated 92 rows where there were 173,687 and sorted
+    them on disk (docs/performance.md). With autovacuum off that plan would stay for good."""
+    tables = ("stat_day_hours", "stat_days", "stat_tops")
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"ANALYZE {', '.join(tables)}"))
+    else:
+        for table in tables:
+            session.execute(text(f"ANALYZE {table}"))
+    session.commit()
 
 
 def refresh_tops(session: Session, until: datetime) -> None:
