@@ -98,24 +98,27 @@ def counts_between(session: Session, start: datetime, end: datetime,
     delays: dict[tuple[int, str, int], int] = defaultdict(int)
     if site_ids is None:
         site_ids = list(session.scalars(select(Site.id)))
-    for site_id in site_ids:
-        rh = _hour_expr(session, Report.created_at)
-        for hour, n in session.execute(
-                select(rh, func.count()).where(Report.site_id == site_id,
-                                               Report.created_at >= start,
-                                               Report.created_at < end).group_by(rh)):
-            hours[(site_id, _parse_hour(hour))]["reports"] += n
-        ch = _hour_expr(session, Correction.first_reported_at)
-        for hour, kind, url, n in session.execute(
-                select(ch, Correction.kind, Correction.url, func.count())
-                .where(Correction.site_id == site_id, Correction.first_reported_at >= start,
-                       Correction.first_reported_at < end)
-                .group_by(ch, Correction.kind, Correction.url)):
-            at = _parse_hour(hour)
-            row = hours[(site_id, at)]
-            row["corrections"] += n
-            row[kind if kind in KINDS else "other"] += n
-            articles[(site_id, at.strftime("%Y-%m-%d"), url)] += n
+    # One statement per table for all the sites (each reads its sites' stretch of the
+    # (site, time) index): the page's live hour was 2 per site, 40 round trips for 20 sites,
+    # each a wait for the database's process on a loaded machine.
+    rh = _hour_expr(session, Report.created_at)
+    for site_id, hour, n in session.execute(
+            select(Report.site_id, rh, func.count())
+            .where(Report.site_id.in_(site_ids), Report.created_at >= start,
+                   Report.created_at < end)
+            .group_by(Report.site_id, rh)):
+        hours[(site_id, _parse_hour(hour))]["reports"] += n
+    ch = _hour_expr(session, Correction.first_reported_at)
+    for site_id, hour, kind, url, n in session.execute(
+            select(Correction.site_id, ch, Correction.kind, Correction.url, func.count())
+            .where(Correction.site_id.in_(site_ids), Correction.first_reported_at >= start,
+                   Correction.first_reported_at < end)
+            .group_by(Correction.site_id, ch, Correction.kind, Correction.url)):
+        at = _parse_hour(hour)
+        row = hours[(site_id, at)]
+        row["corrections"] += n
+        row[kind if kind in KINDS else "other"] += n
+        articles[(site_id, at.strftime("%Y-%m-%d"), url)] += n
     decided = session.execute(
         select(Correction.site_id, Event.action, Event.created_at, Correction.first_reported_at)
         .join(Correction, Correction.id == Event.correction_id)
