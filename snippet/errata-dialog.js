@@ -72,15 +72,16 @@
       }
     };
     walk(root);
-    // The selection's ends as two marks (noncharacters, never text) in the raw text, moved
+    // The selection's ends as two marks in the raw text (NUL and a lone surrogate: the HTML
+    // parser never leaves either in a page's text, where a noncharacter may well be), moved
     // off whitespace (the start forward, the end back); then every run of whitespace becomes
     // one space, or BLOCK when it holds a block boundary, and none at the start. Where the
     // marks end up are a and b, offsets in that collapsed text n.
-    let n = (raw.slice(0, A) + '\ufdd0' + raw.slice(A, B) + '\ufdd1' + raw.slice(B))
-      .replace(/\ufdd0(\s*)/, '$1\ufdd0').replace(/(\s*)\ufdd1/, '\ufdd1$1')
+    let n = (raw.slice(0, A) + '\0' + raw.slice(A, B) + '\ud800' + raw.slice(B))
+      .replace(/\0(\s*)/, '$1\0').replace(/(\s*)\ud800/, '\ud800$1')
       .replace(/\s+/g, (s, i) => i ? s.includes(BLOCK) ? BLOCK : ' ' : '');
-    let a = n.indexOf('\ufdd0'), b = n.indexOf('\ufdd1') - 1, i;
-    n = n.replace(/[\ufdd0\ufdd1]/g, '');
+    let a = n.indexOf('\0'), b = n.indexOf('\ud800') - 1, i;
+    n = n.replace(/[\0\ud800]/g, '');
     // Too long: the first part, cut at a space when there is one.
     long = b - a > MAX_EXACT;
     if (long) {

@@ -227,6 +227,9 @@ CASES = {
                       "החום המהיר", "השועל ", " קופץ מעל הכלב העצלן בבוקר."),
     "cyrillic": ("ru.html", "#ru", "собрался в четверг", "Control",
                  "собрался в четверг", "Совет министров ", ", чтобы обсудить новый бюджет города."),
+    # Noncharacters (U+FDD0, U+FDD1) earlier in the article, as a comment may hold.
+    "after noncharacters": ("article.html", "#after-nonchar", "vote was delayed", "Control",
+                            "vote was delayed", "The budget ", " until March."),
 }
 
 
