@@ -44,7 +44,7 @@ def move_header_keys() -> None:
             continue
         rest = {k: v for k, v in headers.items() if k != KEY}
         value = str(headers[KEY])
-        cid = int(value) if value.isdigit() and int(value) in known else None
+        cid = int(value) if value.isdecimal() and value.isascii() and int(value) in known else None
         bind.execute(outbox.update().where(outbox.c.id == row_id)
                      .values(headers=rest, correction_id=cid))
 
