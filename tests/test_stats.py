@@ -185,6 +185,11 @@ def test_a_long_backlog_is_left_to_the_sender(app, client, world):
     assert "still being counted by the mail sender" in page
     assert "In 30 days: reports 1, new corrections 1;" in page  # the current hour only
     with app.app_context():
+        if db.engine.dialect.name == "sqlite" and db.session.execute(text(
+                "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).scalar():
+            # The database outlives this test: an earlier test's rollup may have analyzed it.
+            db.session.execute(text("DELETE FROM sqlite_stat1 WHERE tbl = 'stat_day_hours'"))
+            db.session.commit()
         assert rollup(db.session) > 400  # what the sender's round does
         # A run that long leaves the planner statistics of the tables it filled.
         if db.engine.dialect.name == "postgresql":

@@ -227,12 +227,8 @@ def analyze(session: Session) -> None:
     nothing as if it were still empty: for a year of hourly rows at a million reports (the
     layout before stat_day_hours) it estimated 92 rows where there were 173,687 and sorted
     them on disk (docs/performance.md). With autovacuum off that plan would stay for good."""
-    tables = ("stat_day_hours", "stat_days", "stat_tops")
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"ANALYZE {', '.join(tables)}"))
-    else:
-        for table in tables:
-            session.execute(text(f"ANALYZE {table}"))
+    for table in ("stat_day_hours", "stat_days", "stat_tops"):
+        session.execute(text(f"ANALYZE {table}"))
     session.commit()
 
 
