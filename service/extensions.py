@@ -22,6 +22,18 @@ babel = Babel()
 mailer = Mail()
 
 
+def begin_write(session) -> None:
+    """Begin ``session``'s transaction as a writer. Call it with no transaction open.
+
+    On SQLite the transaction takes the database's write lock at BEGIN (BEGIN IMMEDIATE,
+    ``service._tune_sqlite``), where the busy timeout applies. A transaction that reads
+    first and writes later is refused at once ("database is locked", no busy wait) when
+    another connection committed in between: the mail sender, the page checker, an editor.
+    On PostgreSQL it is an ordinary BEGIN.
+    """
+    session.connection(execution_options={"immediate": True})
+
+
 class AppLimiter(Limiter):
     """Flask-Limiter, set up afresh from the config of each app it is attached to.
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.api.serialize import iso
+from service.extensions import begin_write
 from service.models import Heartbeat, utcnow
 
 STALE_AFTER = timedelta(minutes=2)
@@ -28,7 +29,7 @@ def beat(session: Session, name: str, detail: str = "", now: datetime | None = N
     # loop has committed ("database is locked" at once, no busy wait): end it, and take the
     # write lock at BEGIN, where the busy timeout applies. PostgreSQL ignores the option.
     session.commit()
-    session.connection(execution_options={"immediate": True})
+    begin_write(session)
     done = session.execute(update(Heartbeat).where(Heartbeat.name == name).values(**values))
     if not done.rowcount:
         try:

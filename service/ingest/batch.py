@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from service import counters
 from service.channels.events import corrections_created
-from service.extensions import app_state, db
+from service.extensions import app_state, begin_write, db
 from service.ingest import limits
 from service.ingest.reports import Outcome, Pending, submit_reports
 from service.ingest.sitecache import SiteInfo
@@ -197,8 +197,8 @@ def write_transaction(session: Session) -> Iterator[None]:
     PostgreSQL is given the same bound on its lock waits.
     """
     try:
-        conn = session.connection(execution_options={"immediate": True})
-        if conn.dialect.name == "postgresql":
+        begin_write(session)
+        if session.get_bind().dialect.name == "postgresql":
             timeout = current_app.config["ERRATA_LOCK_TIMEOUT_SECONDS"]
             session.execute(text("SELECT set_config('lock_timeout', :t, true)"),
                             {"t": f"{int(timeout * 1000)}ms"})

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
+from service.extensions import begin_write
 from service.i18n import _, valid_time_zone
 from service.mail.messages import absolute, enqueue, link, render
 from service.mail.tokens import notify_stop_token
@@ -79,7 +80,7 @@ def exclusive(session: Session, name: str) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:n))"), {"n": name})
     else:
-        session.connection(execution_options={"immediate": True})
+        begin_write(session)
 
 
 def _cursor(session: Session, recipient: str, site_id: int, kind: str) -> MailCursor | None:

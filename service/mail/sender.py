@@ -30,6 +30,7 @@ from flask_mail import BadHeaderError, Connection, Message
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from service.extensions import begin_write
 from service.models import Channel, OutboxMail, utcnow
 
 # Set by the SIGTERM/SIGINT handler of ``errata mail send --loop``: finish the mail in
@@ -163,7 +164,7 @@ def claim(session: Session, now: datetime, limit: int) -> tuple[str, list[Job]]:
     if _is_pg(session):
         due = due.with_for_update(skip_locked=True)
     else:
-        session.connection(execution_options={"immediate": True})
+        begin_write(session)
     ids = list(session.scalars(due))
     if not ids:
         session.commit()
@@ -223,7 +224,7 @@ def reclaim_stale(session: Session, now: datetime | None = None) -> int:
     if _is_pg(session):
         stmt = stmt.with_for_update(skip_locked=True)
     else:
-        session.connection(execution_options={"immediate": True})
+        begin_write(session)
     rows = list(session.scalars(stmt))
     for row in rows:
         values = _failure_values(row.attempts, "the sender delivering it stopped", False)

@@ -21,6 +21,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
+from service.extensions import begin_write
 from service.ingest.urls import BadURL, origin_of
 from service.models import OPEN_STATUSES, Correction, Event, utcnow
 from service.pagecheck.fetch import BACKOFF, Backoff, Fetched, fetch
@@ -113,12 +114,13 @@ def check_page(spots: list[Spot], *, backoff: Backoff = BACKOFF
 def _check_group(session: Session, group: list[Correction], backoff: Backoff) -> list[Checked]:
     """Read what the check needs, end the transaction, fetch, then store in a new one.
 
-    On SQLite a read transaction kept open across a 10 s fetch could not become a write
-    afterwards if another thread (the mail sender) wrote meanwhile: "database is locked".
+    The store begins as a writer: on SQLite a transaction that reads and then writes is
+    refused at once if another thread (a second check, the mail sender) wrote in between.
     """
     spots = [Spot.of(c) for c in group]
     session.commit()
     fetched, results, title = check_page(spots, backoff=backoff)
+    begin_write(session)  # other checks, the mail sender and editors write meanwhile
     now = utcnow()
     out = []
     if title is not None:
