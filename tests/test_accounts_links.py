@@ -7,11 +7,16 @@ import hashlib
 import hmac
 
 import pytest
+from babel import Locale
 from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
 from sqlalchemy import func, select
 
+from service.accounts import sessions
+from service.accounts.core import MIN_PASSWORD
+from service.accounts.links import INVITE_DAYS, RESET_HOURS
 from service.extensions import db
+from service.i18n import ngettext, speaking
 from service.models import Editor, OutboxMail
 from tests.conftest import csrf_token, login, page_token
 from tests.mail_support import run_sender
@@ -219,3 +224,87 @@ def test_the_no_sites_question_names_the_button_that_goes_on(client, admin):
         html = resp.get_data(as_text=True)
         assert "or press “" + button + "” and give them sites later" in html, path
         assert f'<button type="submit">{button}</button>' in html
+
+
+# -- the numbers pages state come from the constants that enforce them -------------------------
+
+def _counted(lang: str, n: int, en: str, ru: tuple[str, str, str]) -> str:
+    """``n`` and its noun as the page must say it: ``ru`` holds the one/few/many forms."""
+    if lang == "en":
+        return f"{n} {en}" if n == 1 else f"{n} {en}s"
+    form = Locale("ru").plural_form(n)
+    return f"{n} {ru[('one', 'few', 'many').index(form)]}"
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_pages_state_the_lifetimes_and_lengths_the_code_enforces(app, client, factory, lang):
+    """A link's lifetime, a password's least length and a session's idle time, on every page
+    that states them, are the constants' (INVITE_DAYS, RESET_HOURS, MIN_PASSWORD, IDLE), in
+    the plural form their number takes: a page that says "7 days" of its own fails here as
+    soon as the constant changes."""
+    factory.editor(ADMIN, role="admin", language=lang)
+    day = ("дня", "дней", "дней")  # в течение 1 дня, 2 дней, 5 дней
+    chars = ("символа", "символов", "символов")  # не меньше 1 символа, 2 символов
+    invite = _counted(lang, INVITE_DAYS, "day", day)
+    minimum = _counted(lang, MIN_PASSWORD, "character", chars)
+    assert login(client, ADMIN).status_code == 302
+
+    form = client.get("/people/invite").get_data(as_text=True)
+    assert (f"(it works once, for {invite})" if lang == "en"
+            else f"(ссылка сработает один раз в течение {invite})") in form
+    resp = client.post("/people/invite", data={
+        "csrf_token": csrf_token(form), "email": "new@news.example", "role": "admin"},
+        follow_redirects=True)
+    assert (f"The link works once, for {invite}." if lang == "en"
+            else f"Ссылка сработает один раз в течение {invite}.") in resp.get_data(as_text=True)
+
+    for path in ("/people/new", "/account/password"):
+        page = client.get(path).get_data(as_text=True)
+        assert (f"At least {minimum}." if lang == "en" else f"Не меньше {minimum}.") in page, path
+    settings = client.get("/account/settings").get_data(as_text=True)
+    idle = _counted(lang, sessions.IDLE.days, "day", ("день", "дня", "дней"))
+    assert (f"A session unused for {idle} ends" if lang == "en"
+            else f"Сеанс, которым не пользовались {idle}, завершается") in settings
+
+    client.post("/logout", data={"csrf_token": page_token(client, "/account/settings")})
+    headers = RU if lang == "ru" else {}
+    form = client.get("/reset", headers=headers).get_data(as_text=True)
+    sent = client.post("/reset", headers=headers, data={
+        "csrf_token": csrf_token(form), "email": ADMIN}).get_data(as_text=True)
+    reset = _counted(lang, RESET_HOURS, "hour", ("часа", "часов", "часов"))
+    assert (f"It works once, for {reset}." if lang == "en"
+            else f"Она сработает один раз в течение {reset}.") in sent
+
+
+@pytest.mark.parametrize(("n", "invite", "reset", "minimum", "idle"), [
+    (1, "1 дня", "1 часа", "1 символа", "1 день"),
+    (3, "3 дней", "3 часов", "3 символов", "3 дня"),
+    (5, "5 дней", "5 часов", "5 символов", "5 дней"),
+    (12, "12 дней", "12 часов", "12 символов", "12 дней"),
+    (21, "21 дня", "21 часа", "21 символа", "21 день"),
+])
+def test_the_russian_plurals_of_those_numbers(app, n, invite, reset, minimum, idle):
+    """Whatever the constants become, the Russian catalog has the right form for them."""
+    with app.test_request_context("/"), speaking("ru"):
+        assert f"в течение {invite})" in ngettext(
+            "They get a mail with a link to choose their own password (it works once, for "
+            "%(num)d day).", "They get a mail with a link to choose their own password (it "
+            "works once, for %(num)d days).", n)
+        assert f"в течение {invite}." in ngettext(
+            "Invitation sent to %(email)s. The link works once, for %(num)d day.",
+            "Invitation sent to %(email)s. The link works once, for %(num)d days.", n,
+            email="x")
+        assert f"в течение {reset}." in ngettext(
+            "If an Errata account uses that address, a link to choose a new password is on "
+            "its way. It works once, for %(num)d hour.", "If an Errata account uses that "
+            "address, a link to choose a new password is on its way. It works once, for "
+            "%(num)d hours.", n)
+        for english in ("At least %(num)d character%(s)s. A few unrelated words work well.",
+                        "At least %(num)d character%(s)s. Tell it to them in person; they can "
+                        "change it under My settings."):
+            assert ngettext(english.replace("%(s)s", ""), english.replace("%(s)s", "s"),
+                            n).startswith(f"Не меньше {minimum}.")
+        assert f"не пользовались {idle}," in ngettext(
+            "Each browser you signed in with. A session unused for %(num)d day ends by "
+            "itself.", "Each browser you signed in with. A session unused for %(num)d days "
+            "ends by itself.", n)

@@ -103,6 +103,53 @@ def test_russian_has_three_plural_forms_and_the_polite_lower_case_you():
                     f"capital «{hit.group()}» inside a sentence: {text!r}")
 
 
+# -- counts ------------------------------------------------------------------------------------
+
+NOUN = (r"(?:characters?|days?|hours?|minutes?|seconds?|times?|reports?|corrections?|"
+        r"decisions?|articles?|sections?|mails?|messages?|readers?)\b")
+PLACED_COUNT = re.compile(r"%\(\w+\)[ds] " + NOUN)
+WRITTEN_COUNT = re.compile(
+    r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|twelve) " + NOUN)
+SAMPLE = re.compile(r"<code>.*?</code>|\"[^\"]*\"")  # notation, not prose
+# Choice labels, each a whole phrase translated as one (a block's length, an age bucket):
+# no count is filled into them.
+LABELS = {"1 hour", "24 hours", "7 days", "30 days", "1–7 days", "7–30 days", "30–90 days",
+          "over 90 days"}
+
+
+def _count_problems(message_id) -> list[str]:
+    """A count in a singular message: a placeholder before a noun (English "1 days",
+    Russian always one form), or a number written into the text, which a constant
+    then contradicts (a page saying "7 days" while the link lasts what INVITE_DAYS says)."""
+    if isinstance(message_id, tuple):  # ngettext: the number is its num
+        text = SAMPLE.sub("", message_id[0])
+        return [f"number written into {message_id[0]!r}"] if WRITTEN_COUNT.search(text) else []
+    if message_id in LABELS:
+        return []
+    if PLACED_COUNT.search(message_id):
+        return [f"count not through ngettext: {message_id!r}"]
+    if WRITTEN_COUNT.search(SAMPLE.sub("", message_id)):
+        return [f"number written into {message_id!r}"]
+    return []
+
+
+def test_counts_go_through_ngettext_and_numbers_come_from_the_code(template_catalog):
+    problems = [p for message in template_catalog if message.id
+                for p in _count_problems(message.id)]
+    assert not problems, ("use ngettext with the constant's value (docs/i18n.md):\n"
+                          + "\n".join(problems))
+
+
+def test_the_count_check_finds_what_it_looks_for():
+    assert _count_problems("must be at least %(num)d characters")
+    assert _count_problems("It works once, for two hours.")
+    assert _count_problems("(it works once, for 7 days)")
+    assert _count_problems(("At least 10 character.", "At least 10 characters."))
+    assert not _count_problems(("At least %(num)d character.", "At least %(num)d characters."))
+    assert not _count_problems("Reports (%(num)d)")
+    assert not _count_problems("7 days")  # a choice label
+
+
 # -- unmarked strings ------------------------------------------------------------------------
 
 # Words that stay as they are in every language: the product's name, keys on the keyboard.

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from service.accounts import sessions
 from service.errors import FieldErrors
-from service.i18n import _
+from service.i18n import _, ngettext
 from service.models import ROLES, Editor, Site, utcnow
 
 MIN_PASSWORD = 10
@@ -43,7 +43,8 @@ MAX_PASSWORD = 1024
 def normalize_email(email: str) -> str:
     email = email.strip()
     if len(email) > MAX_EMAIL:
-        raise FieldErrors({"email": _("must be at most %(num)d characters", num=MAX_EMAIL)})
+        raise FieldErrors({"email": ngettext("must be at most %(num)d character",
+                                             "must be at most %(num)d characters", MAX_EMAIL)})
     try:
         return validate_email(email, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
@@ -52,11 +53,13 @@ def normalize_email(email: str) -> str:
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise FieldErrors({"password": _("must be at least %(num)d characters",
-                                           num=MIN_PASSWORD)})
+        raise FieldErrors({"password": ngettext("must be at least %(num)d character",
+                                                  "must be at least %(num)d characters",
+                                                  MIN_PASSWORD)})
     if len(password) > MAX_PASSWORD:
-        limit = f"{MAX_PASSWORD:,}"
-        raise FieldErrors({"password": _("must be at most %(num)s characters", num=limit)})
+        raise FieldErrors({"password": ngettext("must be at most %(num)d character",
+                                                "must be at most %(num)d characters",
+                                                MAX_PASSWORD)})
 
 
 def set_password(editor: Editor, password: str) -> None:

@@ -27,6 +27,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from service.accounts.core import MAX_EMAIL, MAX_PASSWORD, MIN_PASSWORD
 from service.i18n import lazy_gettext as _l
+from service.i18n import lazy_ngettext
 
 ROLE_CHOICES = [SelectChoice("editor", _l("Editor: sees the queue of their sites")),
                 SelectChoice("admin", _l("Admin: sees every site, manages sites and people"))]
@@ -53,13 +54,15 @@ class AtMost:
 
 
 def email_limit() -> AtMost:
-    return AtMost(MAX_EMAIL, _l("An email address has at most %(num)s characters.",
-                                num=MAX_EMAIL))
+    return AtMost(MAX_EMAIL, lazy_ngettext(
+        "An email address has at most %(num)d character.",
+        "An email address has at most %(num)d characters.", MAX_EMAIL))
 
 
 def password_limit() -> AtMost:
-    return AtMost(MAX_PASSWORD, _l("A password has at most %(num)s characters.",
-                                   num=MAX_PASSWORD))
+    return AtMost(MAX_PASSWORD, lazy_ngettext(
+        "A password has at most %(num)d character.",
+        "A password has at most %(num)d characters.", MAX_PASSWORD))
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -86,8 +89,9 @@ class NewPasswordForm(FlaskForm):
         password_limit(),
         DataRequired(_l("Enter a new password.")),
         Length(min=MIN_PASSWORD,
-               message=_l("The new password must be at least %(num)d characters.",
-                          num=MIN_PASSWORD)),
+               message=lazy_ngettext("The new password must be at least %(num)d character.",
+                                     "The new password must be at least %(num)d characters.",
+                                     MIN_PASSWORD)),
     ])
     confirm = PasswordField(_l("New password again"), validators=[
         password_limit(),

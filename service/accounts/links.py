@@ -22,8 +22,12 @@ from service.i18n import _
 from service.mail.messages import enqueue, link, render
 from service.models import Editor, OutboxMail, Site, utcnow
 
-INVITE_MAX_AGE = 7 * 24 * 3600  # an invitation may wait over a holiday
-RESET_MAX_AGE = 2 * 3600  # a reset link is used right away or not at all
+# Pages and mails say how long a link works: they read these (ngettext), never a number of
+# their own (tests/test_accounts_links.py fails when a page and the constant disagree).
+INVITE_DAYS = 7  # an invitation may wait over a holiday
+RESET_HOURS = 2  # a reset link is used right away or not at all
+INVITE_MAX_AGE = INVITE_DAYS * 24 * 3600
+RESET_MAX_AGE = RESET_HOURS * 3600
 MAX_AGES = {"invite": INVITE_MAX_AGE, "reset": RESET_MAX_AGE}
 RESET_PAUSE = timedelta(minutes=5)
 
@@ -78,7 +82,7 @@ def queue_invitation(session: Session, editor: Editor, inviter: Editor | None = 
     enqueue(session, render("invite", editor.email, reply_to=inviter.email if inviter else None,
                             language=editor.language, timezone=editor.timezone,
                             editor=editor, inviter=inviter, link=url,
-                            days=INVITE_MAX_AGE // 86400))
+                            days=INVITE_DAYS))
 
 
 def invite_editor(session: Session, email: str, *, role: str = "editor",
@@ -106,5 +110,5 @@ def queue_password_reset(session: Session, email: str) -> bool:
     url = link("accounts.reset_password", token=account_token(editor, "reset"))
     enqueue(session, render("password_reset", editor.email, editor=editor, link=url,
                             language=editor.language, timezone=editor.timezone,
-                            hours=RESET_MAX_AGE // 3600))
+                            hours=RESET_HOURS))
     return True

@@ -31,6 +31,7 @@ from service.accounts import sessions
 from service.accounts.access import admin_required
 from service.accounts.core import (
     MAX_EMAIL,
+    MIN_PASSWORD,
     authenticate,
     change_own_password,
     clean_name,
@@ -50,6 +51,8 @@ from service.accounts.forms import (
     SettingsForm,
 )
 from service.accounts.links import (
+    INVITE_DAYS,
+    RESET_HOURS,
     TokenProblem,
     invite_editor,
     queue_invitation,
@@ -65,6 +68,7 @@ from service.i18n import (
     first_defaults,
     languages,
     lazy_gettext,
+    lazy_ngettext,
     ngettext,
     time_zones,
 )
@@ -75,8 +79,11 @@ from service.web import error_page
 bp = Blueprint("accounts", __name__)
 
 WRONG_LOGIN = lazy_gettext("That email and password don't match an active account.")
-RESET_SENT = lazy_gettext("If an Errata account uses that address, a link to choose a new "
-                          "password is on its way. It works once, for two hours.")
+RESET_SENT = lazy_ngettext("If an Errata account uses that address, a link to choose a new "
+                           "password is on its way. It works once, for %(num)d hour.",
+                           "If an Errata account uses that address, a link to choose a new "
+                           "password is on its way. It works once, for %(num)d hours.",
+                           RESET_HOURS)
 
 
 # -- shared page helpers -----------------------------------------------------------------------
@@ -91,6 +98,14 @@ def home_url() -> str:
 @bp.app_context_processor
 def _page_helpers() -> dict:
     return {"home_url": home_url}
+
+
+# The numbers pages state (a link's lifetime, a password's length, a session's idle time)
+# come from the constants that enforce them, through ngettext. Globals, not context: the
+# form macros (accounts/_form.html) are imported without context.
+bp.add_app_template_global(INVITE_DAYS, "invite_days")
+bp.add_app_template_global(MIN_PASSWORD, "min_password")
+bp.add_app_template_global(sessions.IDLE.days, "session_idle_days")
 
 
 @bp.app_errorhandler(CSRFError)
@@ -431,8 +446,9 @@ def invite_new():
             if question is not None:
                 return question
             db.session.commit()
-            flash(_("Invitation sent to %(email)s. The link works once, for 7 days.",
-                    email=editor.email), "success")
+            flash(ngettext("Invitation sent to %(email)s. The link works once, for %(num)d day.",
+                           "Invitation sent to %(email)s. The link works once, for %(num)d days.",
+                           INVITE_DAYS, email=editor.email), "success")
             return redirect(url_for("accounts.people"))
     return render_template("accounts/invite.html", form=form), _form_status(form)
 

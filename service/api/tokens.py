@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.errors import FieldErrors
-from service.i18n import _
+from service.i18n import _, ngettext
 from service.models import ApiToken, Editor, Site, utcnow
 from service.sanitize import clean_text
 
@@ -36,7 +36,8 @@ def create_token(session: Session, site: Site, name: str,
     if not name:
         raise FieldErrors({"name": _("is required")})
     if len(name) > MAX_NAME:
-        raise FieldErrors({"name": _("must be at most %(num)d characters", num=MAX_NAME)})
+        raise FieldErrors({"name": ngettext("must be at most %(num)d character",
+                                            "must be at most %(num)d characters", MAX_NAME)})
     raw = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(site_id=site.id, name=name, token_hash=token_hash(raw),
                      hint=raw[:len(PREFIX) + 4], created_by_id=created_by.id if created_by

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from service import __version__
 from service.channels.http import DeliveryError, Reply, check_target, post, raise_for_status
-from service.i18n import _, lazy_gettext
+from service.i18n import _, lazy_gettext, ngettext
 from service.mail.messages import base_url
 from service.models import Channel, Site
 
@@ -47,8 +47,9 @@ def clean_url(url: str) -> str:
     if not url:
         raise ChannelError({"url": _("The URL is required.")})
     if len(url) > MAX_URL:
-        raise ChannelError({"url": _("The URL must be at most %(num)d characters.",
-                                     num=MAX_URL)})
+        raise ChannelError({"url": ngettext("The URL must be at most %(num)d character.",
+                                            "The URL must be at most %(num)d characters.",
+                                            MAX_URL)})
     if not url.isascii() or not url.isprintable() or " " in url:
         raise ChannelError({"url": _("The URL must be a plain http(s) address without "
                                      "spaces; write a non-Latin host in its xn-- form.")})

@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from service.caches import TTLCache, app_cache
 from service.errors import FieldErrors
-from service.i18n import _
+from service.i18n import _, ngettext
 from service.models import Block, Editor, Event, Report, utcnow
 
 KINDS = ("ip",)
 MAX_HOURS = 24 * 365
+MAX_REASON = 300
 # What an admin may choose on the confirmation page, in hours.
 DURATIONS = (1, 24, 24 * 7, 24 * 30)
 DEFAULT_HOURS = 24
@@ -102,8 +103,9 @@ def block(session: Session, kind: str, value: str, site_id: int | None, hours: f
     if not 0 < hours <= MAX_HOURS:
         errors["hours"] = _("must be between 0 and %(num)s", num=MAX_HOURS)
     reason = " ".join((reason or "").split())
-    if len(reason) > 300:
-        errors["reason"] = _("must be at most %(num)d characters", num=300)
+    if len(reason) > MAX_REASON:
+        errors["reason"] = ngettext("must be at most %(num)d character",
+                                    "must be at most %(num)d characters", MAX_REASON)
     if errors:
         raise FieldErrors(errors)
     row = Block(kind=kind, value=value, site_id=site_id,

@@ -6,8 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
-from service.i18n import lazy_gettext
-from service.moderation.blocks import DEFAULT_HOURS
+from service.i18n import lazy_gettext, lazy_ngettext
+from service.moderation.blocks import DEFAULT_HOURS, MAX_REASON
 
 DURATION_CHOICES = [
     SelectChoice(1, lazy_gettext("1 hour")),
@@ -25,5 +25,6 @@ class BlockForm(FlaskForm):
                         default=DEFAULT_HOURS,
                         validators=[InputRequired(lazy_gettext("Choose how long."))])
     reason = StringField(lazy_gettext("Why (optional, for other admins)"), validators=[
-        Length(max=300, message=lazy_gettext("The reason is too long (at most 300 "
-                                             "characters)."))])
+        Length(max=MAX_REASON, message=lazy_ngettext(
+            "The reason is too long (at most %(num)d character).",
+            "The reason is too long (at most %(num)d characters).", MAX_REASON))])

@@ -6,7 +6,10 @@ translated when shown, not frozen in the language of whoever ran the check.
 
 from __future__ import annotations
 
-from service.i18n import _
+from flask_babel import format_decimal
+
+from service.i18n import _, ngettext
+from service.pagecheck.fetch import MAX_BYTES, MAX_REDIRECTS, TOTAL_TIMEOUT
 
 
 def state_label(state: str | None) -> str:
@@ -36,10 +39,14 @@ def describe(reason: str | None) -> str:
         "no_quote": _("The report has no quote to look for."),
         "no_text": _("The page has no visible text."),
         "not_origin": _("The page's address is not on one of the site's origins."),
-        "timeout": _("The page took longer than 10 seconds."),
+        "timeout": ngettext("The page took longer than %(num)d second.",
+                            "The page took longer than %(num)d seconds.", int(TOTAL_TIMEOUT)),
         "foreign_redirect": _("The page redirects to another site; Errata does not follow."),
-        "too_many_redirects": _("The page redirects more than 3 times."),
-        "too_large": _("The page is larger than 2 MB."),
+        "too_many_redirects": ngettext("The page redirects more than %(num)d time.",
+                                       "The page redirects more than %(num)d times.",
+                                       MAX_REDIRECTS),
+        "too_large": _("The page is larger than %(size)s MB.",
+                       size=format_decimal(MAX_BYTES / 2**20)),
         "unreachable": _("The site could not be reached."),
         "not_modified": _("The page has not changed since the last check."),
     }

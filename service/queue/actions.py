@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.accounts.access import can_see_site, restrict
-from service.i18n import _
+from service.i18n import _, ngettext
 from service.mail.hooks import on_status_changed
 from service.models import (
     OPEN_STATUSES,
@@ -45,7 +45,8 @@ class ActionError(ValueError):
 def _note(note: str) -> str:
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise ActionError(_("The note is too long (at most %(num)d characters).", num=MAX_NOTE))
+        raise ActionError(ngettext("The note is too long (at most %(num)d character).",
+                                   "The note is too long (at most %(num)d characters).", MAX_NOTE))
     return note
 
 
@@ -54,8 +55,9 @@ def _applied_fix(correction: Correction, text: str | None) -> str | None:
     the quote itself unchanged)."""
     text = clean_text(text or "")
     if len(text) > MAX_FIX:
-        raise ActionError(_("The published text is too long (at most %(num)d characters).",
-                            num=MAX_FIX))
+        raise ActionError(ngettext("The published text is too long (at most %(num)d character).",
+                                   "The published text is too long (at most %(num)d characters).",
+                                   MAX_FIX))
     if not text or text == correction.exact:
         return None
     return text

@@ -14,6 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from service.i18n import lazy_gettext as _l
+from service.i18n import lazy_ngettext
 from service.queue.actions import BULK_ACTIONS, MAX_FIX, MAX_NOTE, STATUS_ACTIONS
 
 
@@ -25,12 +26,14 @@ class _Form(FlaskForm):
 class StatusForm(_Form):
     action = SelectField(choices=list(STATUS_ACTIONS),
                          validators=[InputRequired(_l("Choose what to do."))])
-    note = TextAreaField(_l("Note"), validators=[Length(max=MAX_NOTE, message=_l(
-        "The note is too long (at most %(num)d characters).", num=MAX_NOTE))])
+    note = TextAreaField(_l("Note"), validators=[Length(max=MAX_NOTE, message=lazy_ngettext(
+        "The note is too long (at most %(num)d character).",
+        "The note is too long (at most %(num)d characters).", MAX_NOTE))])
     # Used by "fixed" only: the text now published, pre-filled with the suggestion.
     applied_fix = StringField(_l("Text now published"), validators=[Length(
-        max=MAX_FIX, message=_l(
-            "The published text is too long (at most %(num)d characters).", num=MAX_FIX))])
+        max=MAX_FIX, message=lazy_ngettext(
+            "The published text is too long (at most %(num)d character).",
+            "The published text is too long (at most %(num)d characters).", MAX_FIX))])
     next = HiddenField()
 
 
@@ -43,8 +46,9 @@ class AssignForm(_Form):
 class NoteForm(_Form):
     note = TextAreaField(_l("Private note"), validators=[
         DataRequired(_l("Write something in the note first.")),
-        Length(max=MAX_NOTE, message=_l("The note is too long (at most %(num)d characters).",
-                                        num=MAX_NOTE)),
+        Length(max=MAX_NOTE, message=lazy_ngettext(
+            "The note is too long (at most %(num)d character).",
+            "The note is too long (at most %(num)d characters).", MAX_NOTE)),
     ])
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import Select, and_, func, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload
 
 from service.accounts.access import restrict, visible_site_ids
-from service.i18n import _, lazy_gettext
+from service.i18n import _, lazy_gettext, ngettext
 from service.models import KINDS, OPEN_STATUSES, STATUSES, Correction, Editor, Site
 from service.queue import search
 
@@ -111,8 +111,9 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
         raise FilterError(_("The queue can't be sorted by “%(value)s”.", value=sort))
     q = " ".join((args.get("q") or "").split())
     if len(q) > MAX_QUERY:
-        raise FilterError(_("The search text is too long (at most %(num)d characters).",
-                            num=MAX_QUERY))
+        raise FilterError(ngettext("The search text is too long (at most %(num)d character).",
+                                   "The search text is too long (at most %(num)d characters).",
+                                   MAX_QUERY))
     after = (args.get("after") or "").strip()
     before = (args.get("before") or "").strip()
     if after and before:

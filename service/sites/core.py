@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.errors import FieldErrors
-from service.i18n import _, language_codes
+from service.i18n import _, language_codes, ngettext
 from service.ingest.limits import valid_limit
 from service.ingest.sitecache import forget
 from service.ingest.urls import BadURL, normalize_origin
@@ -82,7 +82,8 @@ def apply_changes(
         if not name:
             errors["name"] = _("is required")
         elif len(name) > 200:
-            errors["name"] = _("must be at most %(num)d characters", num=200)
+            errors["name"] = ngettext("must be at most %(num)d character",
+                                      "must be at most %(num)d characters", 200)
         else:
             site.name = name
     try:

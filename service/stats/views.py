@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from babel.lists import format_list
 from flask import Blueprint, Response, abort, render_template, request
-from flask_babel import format_date, format_timedelta, get_timezone
+from flask_babel import format_date, format_timedelta, get_locale, get_timezone
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ from service.models import Site, utcnow
 from service.queue.export import neutral, to_csv
 from service.stats import svg
 from service.stats.data import Stats, compute
-from service.stats.rollup import PERIODS, first_moment, floor_hour, rolled_until, rollup
+from service.stats.rollup import PERIODS, TOP, first_moment, floor_hour, rolled_until, rollup
 
 bp = Blueprint("stats", __name__)
 
@@ -54,7 +55,10 @@ def _choices():
             abort(404, _("There is no such site among yours."))
     raw_days = request.args.get("days", "30")
     if raw_days not in {str(p) for p in PERIODS}:
-        abort(400, _("The period must be 30, 90 or 365 days."))
+        abort(400, ngettext("The period must be %(periods)s day.",
+                            "The period must be %(periods)s days.", PERIODS[-1],
+                            periods=format_list([str(p) for p in PERIODS], style="or",
+                                                locale=get_locale())))
     return sites, site, int(raw_days)
 
 
@@ -76,9 +80,12 @@ def charts(stats: Stats) -> list[dict]:
     labels = [format_date(d, "d MMM") for d in stats.days]
     total_reports, total_new = sum(stats.reports), sum(stats.corrections)
     title = _("Reports and new corrections per day")
-    desc = _("In %(days)s days: reports %(reports)s, new corrections %(corrections)s; "
-             "the most reports in one day: %(peak)s.", reports=total_reports,
-             corrections=total_new, days=len(stats.days), peak=max(stats.reports, default=0))
+    desc = ngettext("In %(num)d day: reports %(reports)s, new corrections %(corrections)s; "
+                    "the most reports in one day: %(peak)s.",
+                    "In %(num)d days: reports %(reports)s, new corrections %(corrections)s; "
+                    "the most reports in one day: %(peak)s.", len(stats.days),
+                    reports=total_reports, corrections=total_new,
+                    peak=max(stats.reports, default=0))
     out.append(dict(id="activity", title=title, desc=desc,
                     svg=svg.line_chart("activity", title, desc, labels, [
                         (_("Reports"), "s1", stats.reports),
@@ -88,9 +95,10 @@ def charts(stats: Stats) -> list[dict]:
                           zip(stats.days, stats.reports, stats.corrections, strict=True)]))
 
     title = _("Time from first report to decision")
-    desc = _("Median %(median)s, 90th percentile %(p90)s, over %(count)s decisions.",
-             median=_span(stats.delay_median), p90=_span(stats.delay_p90),
-             count=stats.decisions)
+    desc = ngettext("Median %(median)s, 90th percentile %(p90)s, over %(num)d decision.",
+                    "Median %(median)s, 90th percentile %(p90)s, over %(num)d decisions.",
+                    stats.decisions, median=_span(stats.delay_median),
+                    p90=_span(stats.delay_p90))
     week_labels = [format_date(w, "d MMM") for w, _m, _p in stats.delay_weeks]
     out.append(dict(id="delays", title=title, desc=desc,
                     svg=svg.line_chart("delays", title, desc, week_labels, [
@@ -124,10 +132,12 @@ def charts(stats: Stats) -> list[dict]:
                     columns=[_("Outcome"), _("Decisions")], rows=items))
 
     for key, title, rows, column in (
-            ("articles", _("The 10 articles with the most corrections"), stats.articles,
-             _("Article")),
-            ("sections", _("The 10 sections with the most corrections"), stats.sections,
-             _("Section"))):
+            ("articles", ngettext("The %(num)d article with the most corrections",
+                                  "The %(num)d articles with the most corrections", TOP),
+             stats.articles, _("Article")),
+            ("sections", ngettext("The %(num)d section with the most corrections",
+                                  "The %(num)d sections with the most corrections", TOP),
+             stats.sections, _("Section"))):
         desc = "; ".join(f"{label}: {n}" for label, n in rows[:3]) or _("None in this period.")
         out.append(dict(id=key, title=title, desc=desc,
                         svg=svg.hbar_chart(key, title, desc, rows),
