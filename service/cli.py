@@ -19,7 +19,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from service.accounts.core import create_editor, editor_by_email, set_password
 from service.api.cli import token_group
 from service.channels.cli import channel_group
-from service.channels.core import ChannelError
 from service.config import ConfigError, local_port
 from service.errors import FieldErrors
 from service.extensions import db
@@ -43,8 +42,6 @@ class ErrataGroup(FlaskGroup):
             return super().invoke(ctx)
         except FieldErrors as exc:
             raise click.ClickException(_fields_sentence(exc.fields)) from None
-        except ChannelError as exc:
-            raise click.ClickException(str(exc)) from None
         except SQLAlchemyError as exc:
             msg = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
             raise click.ClickException(
@@ -54,7 +51,10 @@ class ErrataGroup(FlaskGroup):
 
 
 def _fields_sentence(fields: dict[str, str]) -> str:
-    return "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in fields.items())
+    """"email is not valid; role must be admin or editor": a fragment after its field's name,
+    a whole sentence (capitalised) as it is."""
+    return "; ".join(v if v[:1].isupper() else f"{k.replace('_', ' ')} {v}"
+                     for k, v in fields.items())
 
 
 def _create_app(*_args) -> Flask:

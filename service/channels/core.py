@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from service import __version__
 from service.channels.http import DeliveryError, Reply, check_target, post, raise_for_status
+from service.errors import FieldErrors
 from service.i18n import _, lazy_gettext, ngettext
 from service.mail.messages import base_url
 from service.models import Channel, Site
@@ -33,40 +34,32 @@ _CHAT_ID = re.compile(r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{4,31}")
 _BOT_TOKEN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{20,100}")
 
 
-class ChannelError(ValueError):
-    """A value that can't make a channel; ``fields`` maps each field to a whole sentence
-    saying what is wrong with it."""
-
-    def __init__(self, fields: dict[str, str]):
-        super().__init__(" ".join(fields.values()))
-        self.fields = fields
-
-
 def clean_url(url: str) -> str:
     url = (url or "").strip()
     if not url:
-        raise ChannelError({"url": _("The URL is required.")})
+        raise FieldErrors({"url": _("The URL is required.")})
     if len(url) > MAX_URL:
-        raise ChannelError({"url": ngettext("The URL must be at most %(num)d character.",
+        raise FieldErrors({"url": ngettext("The URL must be at most %(num)d character.",
                                             "The URL must be at most %(num)d characters.",
                                             MAX_URL)})
     if not url.isascii() or not url.isprintable() or " " in url:
-        raise ChannelError({"url": _("The URL must be a plain http(s) address without "
+        raise FieldErrors({"url": _("The URL must be a plain http(s) address without "
                                      "spaces; write a non-Latin host in its xn-- form.")})
     try:
         check_target(url)
     except DeliveryError:
-        raise ChannelError({"url": _("The URL must start with http:// or https:// and name "
+        raise FieldErrors({"url": _("The URL must start with http:// or https:// and name "
                                      "a host.")}) from None
     return url
 
 
 def add_channel(session: Session, site: Site, kind: str, *, url: str = "", chat_id: str = "",
                 token: str = "") -> Channel:
-    """Validate and add a channel; the caller commits. A webhook gets a new signing secret
+    """Validate and add a channel; the caller commits. Bad values raise FieldErrors, each
+    field's problem a whole sentence. A webhook gets a new signing secret
     (``channel.secret``), to be shown to the admin once."""
     if kind not in KINDS:
-        raise ChannelError({"kind": _("The kind must be one of: %(kinds)s.",
+        raise FieldErrors({"kind": _("The kind must be one of: %(kinds)s.",
                                       kinds=", ".join(KINDS))})
     channel = Channel(site_id=site.id, kind=kind, url="", chat_id="", secret="")
     if kind in ("webhook", "slack"):
@@ -83,7 +76,7 @@ def add_channel(session: Session, site: Site, kind: str, *, url: str = "", chat_
             errors["token"] = _("The bot token must be one as @BotFather gives it "
                                 "(123456:ABC…).")
         if errors:
-            raise ChannelError(errors)
+            raise FieldErrors(errors)
         channel.chat_id, channel.secret = chat_id, token
     session.add(channel)
     session.flush()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
 
 from service.accounts.access import admin_required
-from service.channels.core import ChannelError, add_channel, label, send
+from service.channels.core import add_channel, label, send
 from service.channels.events import test_message
 from service.channels.forms import ChannelForm
 from service.channels.http import DeliveryError
+from service.errors import FieldErrors
 from service.extensions import db
 from service.i18n import _
 from service.models import Channel, Site
@@ -40,7 +41,7 @@ def add(site_id: int):
     try:
         channel = add_channel(db.session, site, form.kind.data or "", url=form.url.data or "",
                               chat_id=form.chat_id.data or "", token=form.token.data or "")
-    except ChannelError as exc:
+    except FieldErrors as exc:
         db.session.rollback()
         for message in exc.fields.values():
             flash(message, "error")
