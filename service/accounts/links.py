@@ -12,8 +12,7 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +20,7 @@ from service.accounts.core import create_editor, editor_by_email
 from service.i18n import _
 from service.mail.messages import enqueue, link, render
 from service.models import Editor, OutboxMail, Site, utcnow
+from service.signing import secret_key, timed_serializer
 
 # Pages and mails say how long a link works: they read these (ngettext), never a number of
 # their own (tests/test_accounts_links.py fails when a page and the constant disagree).
@@ -34,22 +34,14 @@ RESET_PAUSE = timedelta(minutes=5)
 
 # -- the tokens --------------------------------------------------------------------------------
 
-def _secret() -> str:
-    return str(current_app.config["SECRET_KEY"])
-
-
-def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(_secret(), salt=f"errata.{purpose}")
-
-
 def _fingerprint(password_hash: str) -> str:
-    digest = hmac.new(_secret().encode(), password_hash.encode(), hashlib.sha256)
+    digest = hmac.new(secret_key().encode(), password_hash.encode(), hashlib.sha256)
     return digest.hexdigest()[:20]
 
 
 def account_token(editor: Editor, purpose: str) -> str:
     """A link token for ``purpose`` (invite / reset), valid until used or expired."""
-    return _serializer(purpose).dumps({"id": editor.id,
+    return timed_serializer(purpose).dumps({"id": editor.id,
                                        "pw": _fingerprint(editor.password_hash or "")})
 
 
@@ -59,7 +51,7 @@ class TokenProblem(Exception):
 
 def read_account_token(session: Session, token: str, purpose: str) -> Editor:
     try:
-        data = _serializer(purpose).loads(token, max_age=MAX_AGES[purpose])
+        data = timed_serializer(purpose).loads(token, max_age=MAX_AGES[purpose])
     except SignatureExpired as exc:
         raise TokenProblem(_("This link has expired.")) from exc
     except BadSignature as exc:

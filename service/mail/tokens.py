@@ -1,29 +1,26 @@
 """Signed links in mail that need no login: a reader unsubscribing, an editor stopping
 notification mail. They never expire: a link in an old mail must still work.
 
-Tokens are signed with ``SECRET_KEY`` (itsdangerous) and carry only what they must. The
+Tokens are signed with ``SECRET_KEY`` (service/signing.py) and carry only what they must. The
 one-time links of invitations and password resets are the accounts feature's
 (service/accounts/links.py).
 """
 
 from __future__ import annotations
 
-from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature
 
-
-def _secret() -> str:
-    return str(current_app.config["SECRET_KEY"])
+from service.signing import serializer
 
 
 def unsubscribe_token(email: str) -> str:
     """Never expires: an unsubscribe link in an old mail must still work."""
-    return URLSafeSerializer(_secret(), salt="errata.unsubscribe").dumps(email.strip().lower())
+    return serializer("unsubscribe").dumps(email.strip().lower())
 
 
 def read_unsubscribe_token(token: str) -> str | None:
     try:
-        email = URLSafeSerializer(_secret(), salt="errata.unsubscribe").loads(token)
+        email = serializer("unsubscribe").loads(token)
     except BadSignature:
         return None
     return email if isinstance(email, str) and "@" in email else None
@@ -32,13 +29,13 @@ def read_unsubscribe_token(token: str) -> str | None:
 def notify_stop_token(email: str, site_id: int | None) -> str:
     """For editors' notification mail: stop it for this address (``site_id``: the site the
     mail was about; None for a digest). Never expires either."""
-    return URLSafeSerializer(_secret(), salt="errata.notify-stop").dumps(
+    return serializer("notify-stop").dumps(
         {"e": email.strip().lower(), "s": site_id})
 
 
 def read_notify_stop_token(token: str) -> tuple[str, int | None] | None:
     try:
-        data = URLSafeSerializer(_secret(), salt="errata.notify-stop").loads(token)
+        data = serializer("notify-stop").loads(token)
     except BadSignature:
         return None
     if not isinstance(data, dict) or "@" not in str(data.get("e", "")):
