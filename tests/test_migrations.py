@@ -34,21 +34,32 @@ def test_upgrade_is_idempotent(app, runner):
     assert "up to date" in result.output
 
 
-def _run_migration(app, filename: str) -> None:
-    """Run one migration's upgrade() on the test database (a data migration, re-run safely
-    on today's schema)."""
+def _migration(filename: str):
+    """One migration file, loaded as a module (its functions, not run)."""
     import importlib.util
     from pathlib import Path
 
-    from alembic.operations import Operations
-
     path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / filename
-    spec = importlib.util.spec_from_file_location("migration_under_test", path)
+    spec = importlib.util.spec_from_file_location(f"migration_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
+    return module
+
+
+def _in_migration(conn, step, *args) -> None:
+    """Run ``step`` (a migration's function) on ``conn`` as Alembic would."""
+    from alembic.operations import Operations
+
+    with Operations.context(MigrationContext.configure(conn)):
+        step(*args)
+
+
+def _run_migration(app, filename: str, step: str = "upgrade", *args) -> None:
+    """Run one migration's ``upgrade()`` (or another of its functions) on the test database
+    (a data migration, re-run safely on today's schema)."""
+    module = _migration(filename)
     with app.app_context(), db.engine.begin() as conn:
-        with Operations.context(MigrationContext.configure(conn)):
-            module.upgrade()
+        _in_migration(conn, getattr(module, step), *args)
 
 
 def test_untouched_pre_fills_stored_before_are_cleared(app, factory):
@@ -115,10 +126,6 @@ def test_origins_and_page_urls_stored_before_are_read_as_browsers_read_them(app,
 def test_thank_yous_queued_before_0013_keep_their_correction(app, factory):
     """0013: the correction a pending thank-you belongs to moves from the header JSON to the
     column, so reopening still withdraws mail queued by the previous release."""
-    import importlib.util
-    from pathlib import Path
-
-    from alembic.operations import Operations
     from sqlalchemy import select
 
     from service.models import Correction, OutboxMail
@@ -134,14 +141,7 @@ def test_thank_yous_queued_before_0013_keep_their_correction(app, factory):
                                       subject="Fixed", body_text="Thanks", headers=headers))
         db.session.commit()
         cid = c.id
-    path = (Path(__file__).resolve().parent.parent / "migrations" / "versions"
-            / "0013_outbox_correction.py")
-    spec = importlib.util.spec_from_file_location("migration_0013", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    with app.app_context(), db.engine.begin() as conn:
-        with Operations.context(MigrationContext.configure(conn)):
-            module.move_header_keys()
+    _run_migration(app, "0013_outbox_correction.py", "move_header_keys")
     with app.app_context():
         rows = db.session.execute(select(OutboxMail.correction_id, OutboxMail.headers)
                                   .order_by(OutboxMail.id)).all()
@@ -152,12 +152,9 @@ def test_thank_yous_queued_before_0013_keep_their_correction(app, factory):
 def test_hours_rolled_up_before_0015_are_carried_over_to_day_rows(app, factory):
     """0015: stat_hours (a row per hour) becomes stat_day_hours (a row per UTC day holding
     its 24 hours): each hour's counts land in its day's row, nothing added or lost."""
-    import importlib.util
     from datetime import UTC, datetime
-    from pathlib import Path
 
     import sqlalchemy as sa
-    from alembic.operations import Operations
 
     from service.models import StatDayHours, UTCDateTime
 
@@ -165,11 +162,7 @@ def test_hours_rolled_up_before_0015_are_carried_over_to_day_rows(app, factory):
     old = sa.Table("stat_hours", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
                    sa.Column("site_id", sa.Integer), sa.Column("hour", UTCDateTime()),
                    sa.Column("reports", sa.Integer), sa.Column("corrections", sa.Integer))
-    path = (Path(__file__).resolve().parent.parent / "migrations" / "versions"
-            / "0015_stat_day_hours.py")
-    spec = importlib.util.spec_from_file_location("migration_0015", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _migration("0015_stat_day_hours.py")
 
     def at(day, hour):
         return datetime(2026, 11, day, hour, tzinfo=UTC)
@@ -183,8 +176,7 @@ def test_hours_rolled_up_before_0015_are_carried_over_to_day_rows(app, factory):
                     dict(site_id=a.id, hour=at(28, 23), reports=2, corrections=2),
                     dict(site_id=a.id, hour=at(29, 5), reports=1, corrections=0),
                     dict(site_id=b.id, hour=at(28, 23), reports=7, corrections=4)])
-                with Operations.context(MigrationContext.configure(conn)):
-                    module.carry_over(StatDayHours.__table__)
+                _in_migration(conn, module.carry_over, StatDayHours.__table__)
         finally:
             with db.engine.begin() as conn:
                 old.drop(conn)
