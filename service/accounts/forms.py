@@ -81,9 +81,8 @@ class LoginForm(FlaskForm):
     timezone = HiddenField()
 
 
-class NewPasswordForm(FlaskForm):
-    """A new password, typed twice: chosen from an invitation's or a reset's link, and (with
-    the current one, :class:`PasswordForm`) under My settings."""
+class _NewPasswordFields(FlaskForm):
+    """A new password, typed twice: what choosing one from a link and changing one share."""
 
     new = PasswordField(_l("New password"), validators=[
         password_limit(),
@@ -98,13 +97,18 @@ class NewPasswordForm(FlaskForm):
         DataRequired(_l("Type the new password again.")),
         EqualTo("new", message=_l("The two new passwords are not the same.")),
     ])
+
+
+class NewPasswordForm(_NewPasswordFields):
+    """A password chosen from an invitation's or a reset's link."""
+
     # The zone the browser reports (static/app/app.js): a link's page is an invited editor's
-    # first sign-in. The change-password page does not send it.
+    # first sign-in.
     timezone = HiddenField()
 
 
-class PasswordForm(NewPasswordForm):
-    """Change my password: the current one first."""
+class PasswordForm(_NewPasswordFields):
+    """Change my password (My settings): the current one first."""
 
     current = PasswordField(_l("Current password"), validators=[
         password_limit(), DataRequired(_l("Enter your current password."))])
