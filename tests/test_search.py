@@ -165,3 +165,32 @@ def test_a_frequent_text_pages_through_every_match_in_order(ctx, site):
     for q, which in [("ещё", (0, 1, 3)), ("inist", (0, 1, 2))]:
         assert three_pages(q) == [ids[f"https://news.example/{i}"] for i in range(n)
                                   if i % 7 and i % 4 in which][:150]
+
+
+def _walks(condition) -> bool:
+    """Whether a page's search condition checks each row (the walk) rather than listing the
+    ids read from the index (SQLite: json_each of them; PostgreSQL: = ANY of them)."""
+    sql = str(condition.compile(dialect=db.session.get_bind().dialect))
+    return "json_each" not in sql and "ANY" not in sql
+
+
+def test_a_page_weighs_the_two_ways_on_its_own_rows(ctx, factory, site):
+    """A text in few corrections overall (the index's way for the whole queue) but in more
+    than the rows of the one site a page shows: that page walks its own rows instead, and
+    finds the same ones."""
+    other = factory.site("Other", origins=("https://other.example",))
+    now = utcnow()
+    db.session.execute(insert(Correction), [
+        dict(site_id=other.id, url=f"https://other.example/{i}", title="", suggestion="",
+             exact=f"minister {i}", report_count=1, first_reported_at=now,
+             last_reported_at=now) for i in range(40)])
+    db.session.commit()
+    mine = add(site.id, "The minister's car")
+    everything = select(Correction.id)
+    one_site = select(Correction.id).where(Correction.site_id == site.id)
+    assert not _walks(search.page_condition(db.session, "minister", 51, everything))
+    assert _walks(search.page_condition(db.session, "minister", 51, one_site))
+    admin = db.session.query(Editor).filter_by(email="admin@news.example").one()
+    page = list_corrections(db.session, admin, parse_filters({"q": "minister",
+                                                              "site": str(site.id)}))
+    assert [c.id for c in page.rows] == [mine]

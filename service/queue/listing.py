@@ -170,13 +170,15 @@ class Page:
     prev_before: str | None = None  # the "before" cursor of the page above; None on the first
 
 
-def _search_hit(session: Session, filters: Filters, page_size: int | None = None):
+def _search_hit(session: Session, filters: Filters, page_size: int | None = None,
+                scope: Select | None = None):
     """The search condition, made once so every branch shares one read of the index; for a
-    page (``page_size``) one that may walk the page's order instead (search.page_condition)."""
+    page (``page_size``) one that may walk the page's order instead (search.page_condition,
+    which weighs the two ways on the rows ``scope`` selects)."""
     if not filters.q:
         return None
     if page_size:
-        return search.page_condition(session, filters.q, page_size)
+        return search.page_condition(session, filters.q, page_size, scope)
     return search.matches(filters.q, session.get_bind().dialect.name)
 
 
@@ -239,18 +241,32 @@ def list_corrections(
 
     Going back past the first rows lands on the first page itself, full, rather than on a
     short page that merely ends where the previous one began."""
-    _, descending = SORTS[filters.sort]
-    backwards = bool(filters.before)
-    descending ^= backwards
     statuses = STATUS_FILTERS[filters.status]
     sites = _visible_sites(session, editor, filters)
     if sites is not None and not sites:
         return Page(rows=[], next_after=None, filters=filters)
+    hit = None
+    if filters.q:
+        # The rows this page may walk: its sites, statuses and filters, whatever the cursor.
+        scope = select(Correction.id).where(
+            Correction.status.in_(statuses),
+            *_conditions(editor, replace(filters, q=""), None))
+        if sites is not None:
+            scope = scope.where(Correction.site_id.in_(sorted(sites)))
+        hit = _search_hit(session, filters, limit + 1, scope)
+    return _list(session, editor, filters, limit, sites, hit)
+
+
+def _list(session: Session, editor: Editor, filters: Filters, limit: int,
+          sites: set[int] | None, hit) -> Page:
+    _, descending = SORTS[filters.sort]
+    backwards = bool(filters.before)
+    descending ^= backwards
+    statuses = STATUS_FILTERS[filters.status]
     if sites is not None and len(sites) <= SITE_BRANCHES:
         parts = [(st, site) for site in sorted(sites) for st in statuses]
     else:
         parts = [(st, sites) for st in statuses]
-    hit = _search_hit(session, filters, limit + 1)
     branches = [_branch(st, site, editor, filters, limit + 1, hit) for st, site in parts]
     if len(branches) == 1:
         merged = branches[0].subquery()
@@ -270,7 +286,8 @@ def list_corrections(
     rows = rows[:limit]
     if backwards:
         if not more:
-            return list_corrections(session, editor, replace(filters, before=""), limit)
+            # The first page, full; the search's way was weighed once for this request.
+            return _list(session, editor, replace(filters, before=""), limit, sites, hit)
         rows.reverse()
         next_after = encode_cursor(filters.sort, rows[-1])
         prev_before = encode_cursor(filters.sort, rows[0])
