@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from service.accounts.access import admin_required
 from service.errors import FieldErrors
 from service.extensions import db
+from service.forms import put_errors
 from service.i18n import _, when
 from service.models import Block, Report, Site
 from service.moderation import blocks
@@ -41,7 +42,7 @@ def block_reader(correction_id: int, report_id: int):
             row = blocks.block_reader(db.session, current_user._get_current_object(), report,
                                       form.hours.data, form.reason.data or "")
         except FieldErrors as exc:
-            form.reason.errors = [*form.reason.errors, str(exc)]
+            put_errors(form, exc.fields)
         else:
             db.session.commit()
             flash(_("The reader of report #%(id)s is blocked on %(site)s until %(until)s. "
