@@ -6,6 +6,10 @@
 - at most 1 KB of the reply is read (and so, at most, stored as the error);
 - any host an admin entered is allowed (an internal chat server is a fair target).
 
+Why a delivery failed is said in the language in force: the admin's on "Send a test
+message", the service's default (``ERRATA_DEFAULT_LANGUAGE``) in the sender, whose text the
+Outbox keeps.
+
 The standard library's ``http.client`` is used because it hands over the socket once
 connected, which the watchdog needs; the higher-level clients have no overall deadline.
 """
@@ -19,6 +23,8 @@ import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from service.i18n import _
 
 CONNECT_SECONDS = 5.0
 TOTAL_SECONDS = 10.0
@@ -52,9 +58,10 @@ def check_target(url: str) -> tuple[str, str, int | None, str]:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise DeliveryError(f"the address is not valid ({exc})", permanent=True) from None
+        raise DeliveryError(_("the address is not valid (%(problem)s)", problem=str(exc)),
+                            permanent=True) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DeliveryError("only http and https addresses are delivered to", permanent=True)
+        raise DeliveryError(_("only http and https addresses are delivered to"), permanent=True)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return parts.scheme, parts.hostname, port, path
 
@@ -83,11 +90,14 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Reply:
         try:
             conn.connect()
         except TimeoutError:
-            raise DeliveryError(f"no connection to {host} within {CONNECT_SECONDS:g} s") from None
+            raise DeliveryError(_("no connection to %(host)s within %(num)s s", host=host,
+                                   num=f"{CONNECT_SECONDS:g}")) from None
         except ssl.SSLError as exc:
-            raise DeliveryError(f"TLS with {host} failed: {exc.reason or exc}") from None
+            raise DeliveryError(_("TLS with %(host)s failed: %(problem)s", host=host,
+                                   problem=str(exc.reason or exc))) from None
         except OSError as exc:
-            raise DeliveryError(f"could not connect to {host}: {exc.strerror or exc}") from None
+            raise DeliveryError(_("could not connect to %(host)s: %(problem)s", host=host,
+                                   problem=str(exc.strerror or exc))) from None
         assert conn.sock is not None
         remaining = max(0.01, deadline - time.monotonic())
         conn.sock.settimeout(remaining)
@@ -102,10 +112,10 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Reply:
                 raise TimeoutError
         except (OSError, http.client.HTTPException) as exc:
             if fired.is_set() or isinstance(exc, TimeoutError):
-                raise DeliveryError(
-                    f"{host} did not answer within {TOTAL_SECONDS:g} s") from None
-            raise DeliveryError(f"{host} broke off the exchange: "
-                                f"{type(exc).__name__} {exc}".strip()) from None
+                raise DeliveryError(_("%(host)s did not answer within %(num)s s", host=host,
+                                      num=f"{TOTAL_SECONDS:g}")) from None
+            raise DeliveryError(_("%(host)s broke off the exchange: %(problem)s", host=host,
+                                  problem=f"{type(exc).__name__} {exc}".strip())) from None
         return Reply(status=response.status, body=data)
     finally:
         if watchdog is not None:
@@ -121,7 +131,8 @@ def raise_for_status(reply: Reply, host_says: str = "") -> None:
     detail = host_says or reply.text.strip()
     detail = f": {' '.join(detail.split())[:REPLY_BYTES]}" if detail else ""
     if 300 <= reply.status < 400:
-        raise DeliveryError(f"answered {reply.status}, a redirect (not followed){detail}",
-                            permanent=True)
+        raise DeliveryError(_("answered %(status)d, a redirect (not followed)%(detail)s",
+                              status=reply.status, detail=detail), permanent=True)
     permanent = reply.status < 500 and reply.status not in RETRY_STATUSES
-    raise DeliveryError(f"answered {reply.status}{detail}", permanent=permanent)
+    raise DeliveryError(_("answered %(status)d%(detail)s", status=reply.status, detail=detail),
+                        permanent=permanent)

@@ -31,6 +31,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from service.extensions import begin_write
+from service.i18n import _
 from service.models import Channel, OutboxMail, utcnow
 
 # Set by the SIGTERM/SIGINT handler of ``errata mail send --loop``: finish the mail in
@@ -281,7 +282,8 @@ def _send_batch(session: Session, token: str, jobs: list[Job], tally: Tally) -> 
                 try:
                     conn = open_transport()
                 except (OSError, smtplib.SMTPException) as exc:
-                    error = f"could not reach the mail server: {_describe(exc)}"
+                    error = _("could not reach the mail server: %(problem)s",
+                              problem=_describe(exc))
                     tally.errors.append(error)
                     for rest in jobs[index:]:
                         values = _failure_values(rest.attempts, error, False)
@@ -318,7 +320,7 @@ def _deliver_to_channel(session: Session, token: str, job: Job, tally: Tally) ->
     channel = session.get(Channel, job.channel_id)
     try:
         if channel is None:
-            raise DeliveryError("the channel was removed", permanent=True)
+            raise DeliveryError(_("the channel was removed"), permanent=True)
         send(channel, job.text, job.event_id)
     except DeliveryError as exc:
         values = _failure_values(job.attempts, str(exc), exc.permanent)
