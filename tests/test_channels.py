@@ -400,3 +400,35 @@ def test_chat_messages_speak_the_sites_language(app, client, runner, factory, fa
     text = fake.requests[0].json()["text"]
     assert text.startswith("Errata · Вести: 1 новое исправление")
     assert "|открыть в Errata>" in text
+
+
+def test_channel_list_by_site_and_remove_by_id(app, runner, site, factory, fake):
+    other = factory.site("Other", origins=("https://other.example",))
+    add(runner, site, "webhook", fake.url + "/mine")
+    add(runner, other, "slack", fake.url + "/services/T/B/SECRETPART")
+    everything = runner.invoke(args=["channel", "list"]).output
+    assert f"\t{site.key}\twebhook\tWebhook {fake.url}/mine" in everything
+    assert f"\t{other.key}\tslack\t" in everything and "SECRETPART" not in everything
+    only = runner.invoke(args=["channel", "list", "--site", other.key])
+    assert only.exit_code == 0 and site.key not in only.output and other.key in only.output
+    assert runner.invoke(args=["channel", "list", "--site", "nope"]).exit_code == 1
+    channel_id = only.output.split("\t")[0]
+    assert runner.invoke(args=["channel", "remove", channel_id]).exit_code == 0
+    empty = runner.invoke(args=["channel", "list", "--site", other.key]).output
+    assert empty.startswith("No channels.")
+
+
+def test_a_failed_test_message_is_told_in_the_admins_language(app, client, runner, site,
+                                                              factory, fake):
+    from tests.conftest import csrf_token, login
+
+    add(runner, site, "webhook", fake.url)
+    fake.replies = [Reply(410, b"gone")]
+    factory.editor("admin@news.example", role="admin", language="ru")
+    assert login(client, "admin@news.example").status_code == 302
+    with app.app_context():
+        channel_id = db.session.scalar(select(Channel.id))
+    page = client.get(f"/sites/{site.id}").get_data(as_text=True)
+    resp = client.post(f"/sites/{site.id}/channels/{channel_id}/test",
+                       data={"csrf_token": csrf_token(page)}, follow_redirects=True)
+    assert "ответ 410: gone" in resp.get_data(as_text=True)

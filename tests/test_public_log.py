@@ -117,3 +117,22 @@ def test_site_page_switches_it(client, reported, factory):
     assert f'href="/p/{reported.key}/corrections"' in page
     anonymous = client.application.test_client()
     assert anonymous.get(f"/p/{reported.key}/corrections").status_code == 200
+
+
+def test_speaks_the_readers_language_else_the_sites(client, reported, runner, app):
+    runner.invoke(args=["site", "edit", reported.key, "--public-log"])
+    with app.app_context():
+        from service.models import Site
+
+        db.session.get(Site, reported.id).default_lang = "ru"
+        db.session.commit()
+        db.session.remove()
+    page = client.get(f"/p/{reported.key}/corrections").get_data(as_text=True)  # no language
+    assert "Исправления · Daily Example" in page
+    assert "Исправлено: вместо «teh» теперь «the (corrected 30 Nov)»." in page
+    assert "«recieve» исправлено на «receive»." in page
+    feed = client.get(f"/p/{reported.key}/corrections.atom").get_data(as_text=True)
+    assert "Исправлено: вместо «teh»" in feed
+    english = client.get(f"/p/{reported.key}/corrections",
+                         headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Corrections · Daily Example" in english

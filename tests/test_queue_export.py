@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from service.queue.export import neutral
 from tests.conftest import ORIGIN, post_report
 from tests.test_queue_views import (
     _app_for_helpers,  # noqa: F401 - autouse fixture
@@ -49,6 +50,14 @@ def test_csv_has_only_my_sites_and_neutralises_formulas(client, sites):
     assert "secret of beta" not in editor.get("/queue.csv").get_data(as_text=True)
     # Asking for the other site by number gives an empty sheet, not its rows.
     assert len(rows_of(editor.get(f"/queue.csv?site={sites[1].id}"))) == 1
+
+
+@pytest.mark.parametrize(("cell", "written"), [
+    ("=1+1", "'=1+1"), ("+7 495", "'+7 495"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("a=1", "a=1"), ("", ""), (None, ""), (12, "12"),
+])
+def test_every_formula_start_is_neutralised(cell, written):
+    assert neutral(cell) == written
 
 
 def test_csv_applies_the_queue_filters(client, sites):

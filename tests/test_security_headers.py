@@ -13,7 +13,8 @@ from tests.conftest import ORIGIN, login, post_report
 PUBLIC_PAGES = [("/login", 200), ("/reset", 200), ("/no-such-page", 404),
                 ("/unsubscribe/not-a-token", 400)]
 ADMIN_PAGES = [("/queue", 200), ("/queue/999999", 404), ("/sites", 200), ("/sites/new", 200),
-               ("/people", 200), ("/outbox", 200), ("/account/settings", 200)]
+               ("/people", 200), ("/outbox", 200), ("/account/settings", 200),
+               ("/stats", 200)]
 
 
 @pytest.fixture

@@ -248,3 +248,23 @@ def test_a_day_when_the_clocks_change_is_cut_at_the_viewers_midnight(app, client
     by_day = dict((r[0], r[1]) for r in table(editor.get("/stats/activity.csv?days=365"))[1:])
     assert by_day[late.astimezone(berlin).date().isoformat()] == "1"
     assert sum(int(n) for n in by_day.values()) == 1
+
+
+def test_every_chart_is_named_described_tabled_and_downloadable(app, client, world):
+    a, _b = world
+    report(client, a, 1, kind="fact")
+    report(client, a, 2)
+    admin = signed_in(client, "admin@news.example")
+    page = admin.get("/stats?days=365").get_data(as_text=True)
+    charts = ("activity", "delays", "open", "kinds", "outcomes", "articles", "sections")
+    for name in charts:
+        assert f'aria-labelledby="{name}-title {name}-desc"' in page
+        assert f'<title id="{name}-title">' in page and f'<desc id="{name}-desc">' in page
+        assert f'href="/stats/{name}.csv?days=365"' in page
+    assert page.count("<table>") == len(charts)
+    assert "In 365 days: reports 2, new corrections 2;" in page
+    year = table(admin.get("/stats/activity.csv?days=365"))
+    assert len(year) == 1 + 365
+    assert dict(table(admin.get("/stats/kinds.csv"))[1:]) == {"Typo": "1", "Fact": "1",
+                                                               "Other": "0"}
+    assert 'class="chart-desc">Typo: 1, Fact: 1, Other: 0</p>' in page
