@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 
 from service.api.tokens import create_token
 from service.extensions import db
@@ -87,8 +87,7 @@ def test_no_server_errors(api_schema, name):
     documented = operation.definition.raw["responses"]
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=EXAMPLES.get(name, 10), deadline=None, derandomize=True,
-              database=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=EXAMPLES.get(name, 10))
     def run(case):
         if "/corrections" in path:
             seed = len(repr(case.path_parameters)) + len(repr(case.query)) + len(repr(case.body))

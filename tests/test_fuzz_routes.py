@@ -8,7 +8,7 @@ with a valid CSRF token, so the fuzz reaches the code behind the token check.
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import csrf_token, login
@@ -68,8 +68,7 @@ def test_no_route_answers_5xx(app, world, role):
 
     @given(index=st.integers(0, len(table) - 1), ids=st.lists(IDS, min_size=3, max_size=3),
            params=PARAMS, with_token=st.booleans())
-    @settings(max_examples=200, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(max_examples=200)
     def run(index, ids, params, with_token):
         rule, method, args = table[index]
         path = rule
