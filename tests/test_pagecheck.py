@@ -130,6 +130,32 @@ def test_auto_close_marks_fixed_by_page_check_and_thanks_readers(app, client, fa
         assert [m.recipient for m in thanks] == ["reader@example.org"]
 
 
+RU_PAGE = ("<!doctype html><html><head><title>Трамвай до Немиги</title></head><body>"
+           "<h1>Трамвай до Немиги</h1><p>Линию обещают запустить в 2029 году, сообщил "
+           "председатель транспортной коммисии горсовета.</p></body></html>")
+
+
+@pytest.mark.parametrize("body, content_type", [
+    (RU_PAGE.encode(), "text/html"),  # no charset anywhere: browsers detect UTF-8
+    (RU_PAGE.replace("<head>", "<head><meta charset='windows-1251'>").encode("cp1251"),
+     "text/html"),
+    (RU_PAGE.encode("cp1251"), "text/html; charset=windows-1251"),
+], ids=["utf8-undeclared", "cp1251-meta", "cp1251-header"])
+def test_a_russian_page_is_read_in_its_encoding_declared_or_not(app, client, factory, newsroom,
+                                                                 body, content_type):
+    # On an auto-closing site a page read as mojibake would close the report as "fixed".
+    site = factory.site("Вечерний город", origins=(newsroom.origin,), auto_close=True)
+    newsroom.pages["/nemiga"] = Served(body, content_type=content_type)
+    cid = report(client, site, newsroom, path="/nemiga", exact="коммисии",
+                 prefix="сообщил председатель транспортной ", suffix=" горсовета.",
+                 suggestion="комиссии", title="Трамвай до Немиги")
+    with app.app_context():
+        checked = check(cid)
+        assert (checked.state, checked.closed) == ("present", False)
+        c = correction(cid)
+        assert c.status == "new" and c.page_title == "Трамвай до Немиги"
+
+
 def test_unreachable_answers_are_unknown_not_gone(app, client, site, newsroom):
     cid = report(client, site, newsroom)
     with app.app_context():
