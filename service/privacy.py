@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app, request
 from sqlalchemy import or_, update
@@ -81,18 +81,19 @@ def purge_reader_data(session: Session, older_than: timedelta) -> int:
     return result.rowcount or 0
 
 
-def purge_if_due(session: Session, app: Flask) -> int | None:
+def purge_if_due(session: Session, app: Flask, now: datetime | None = None) -> int | None:
     """Run :func:`purge_reader_data` at most once a day, if ``ERRATA_PURGE_DAYS`` is set.
 
     For the mail sender loop (``errata mail send --loop``): call it on every pass; it does
     the work once per UTC day per process and returns the number of reports purged, or
     None when it was not due (or purging is off). Several senders purging the same day is
-    harmless: the second finds nothing left to change. Commits its own work.
+    harmless: the second finds nothing left to change. Commits its own work. ``now`` is the
+    time that says which day it is (the clock's by default).
     """
     days = app.config["ERRATA_PURGE_DAYS"]
     if days <= 0:
         return None
-    today = utcnow().date()
+    today = (now or utcnow()).date()
     if app.extensions.get("errata_purged_on") == today:
         return None
     purged = purge_reader_data(session, timedelta(days=days))

@@ -109,16 +109,22 @@ def test_purge_if_due_is_off_by_default(client, app, site):
 
 @pytest.mark.parametrize("app_config", [{"ERRATA_PURGE_DAYS": 90}])
 def test_purge_if_due_runs_once_a_day(client, app, site):
+    # The day is given, not read from the clock twice: a run crossing midnight UTC between
+    # the two calls would see the second one due.
+    today = utcnow().replace(hour=12)
     send(client, site.key, 1)
     age_all(app, 91)
     with app.app_context():
-        assert purge_if_due(db.session, app) == 1
+        assert purge_if_due(db.session, app, now=today) == 1
     assert reports(app)[0].email is None
     send(client, site.key, 1, exact="Eurasian")
     age_all(app, 91)
     with app.app_context():
-        assert purge_if_due(db.session, app) is None  # already done today
-        assert purge_reader_data(db.session, timedelta(days=90)) == 1
+        assert purge_if_due(db.session, app, now=today + timedelta(hours=11)) is None
+        assert purge_reader_data(db.session, timedelta(days=90)) == 1  # there was work
+        db.session.rollback()  # left for the next day's run
+    with app.app_context():
+        assert purge_if_due(db.session, app, now=today + timedelta(hours=12)) == 1  # next day
 
 
 def test_purge_deletes_old_delivered_mail_but_never_pending_mail(app, runner):
