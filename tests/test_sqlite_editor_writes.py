@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import select, text
+import pytest
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from service.extensions import db
@@ -18,15 +19,39 @@ from service.heartbeats import beat
 from service.models import Site
 
 
+@pytest.fixture
+def app_config():
+    # The sender waits for the editor's write lock (SQLite's busy timeout) for as long as the
+    # editor holds it: two seconds and then its write, however slowly a loaded machine runs
+    # them. The default 10 s would leave a busy CI run only a few seconds to spare.
+    return {"ERRATA_LOCK_TIMEOUT_SECONDS": 120}
+
+
 def _read_then_write_while_the_sender_commits(app, method: str) -> None:
+    editor = threading.current_thread()
+    sender_began = threading.Event()
+
     def sender_round():
         with app.app_context(), Session(db.engine) as sender:
             beat(sender, "mail", "the sender commits meanwhile")
 
+    def seen(_conn, _cursor, _statement, *_args):
+        if threading.current_thread() is not editor:
+            sender_began.set()
+
     with app.test_request_context("/people/invite", method=method):
         list(db.session.scalars(select(Site)))  # the view reads (the sites to choose from)
-        sender = threading.Thread(target=sender_round)
-        sender.start()
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            sender = threading.Thread(target=sender_round)
+            sender.start()
+            # The sender's first statement is under way: on SQLite its BEGIN IMMEDIATE, which
+            # waits for the editor's write lock if the editor holds it; otherwise it commits
+            # moments later. (Waiting from the thread's start instead left a loaded machine
+            # less than the 2 s to get there, and the test passed without testing anything.)
+            assert sender_began.wait(60), "the sender never reached the database"
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
         sender.join(timeout=2)  # it commits now, or waits for the editor's write lock
         db.session.execute(text("UPDATE sites SET name = 'Renamed'"))  # then the view writes
         db.session.commit()
