@@ -104,14 +104,22 @@ def live(live_server) -> Iterator[LiveServer]:
         limiter.reset()
 
 
+# Playwright's expect() gives up after 5 s by default. A page on this machine can take longer
+# than that to load, answer a click or redraw when CI runs four workers beside Chromium on two
+# cores (an invitation's POST and redirect, a queue re-rendered); a longer wait costs nothing
+# when the page is quick, and what each expectation asserts stays the same.
+EXPECT_TIMEOUT_MS = 30_000
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
         if IN_CI:
             pytest.fail(f"Chromium not found at {CHROMIUM}; .ci/run installs it (apt chromium)")
         pytest.skip(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b

@@ -12,6 +12,7 @@ import json
 import socket
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
@@ -122,7 +123,9 @@ def rows(live, model):
         return found
 
 
-def wait_for_rows(live, model, count: int, timeout: float = 10.0):
+def wait_for_rows(live, model, count: int, timeout: float = 60.0):
+    """The rows once there are ``count`` (or what there is after ``timeout``): a report the
+    page sends on its own (a queued one, 2 s after load) may take a while on a busy machine."""
     deadline = time.monotonic() + timeout
     while True:
         found = rows(live, model)
@@ -474,16 +477,18 @@ def test_rate_limited_429_says_when_to_retry_and_keeps_the_text(live, pages, pag
 
 def test_server_down_keeps_the_report_and_the_next_page_load_delivers_it(live, pages, site,
                                                                           page):
-    with socket.socket() as s:  # a port that was free a moment ago: refused
-        s.bind(("127.0.0.1", 0))
-        dead_port = s.getsockname()[1]
-    endpoint = f"http://127.0.0.1:{dead_port}/api/v1/reports"
-    page.goto(pages.url("article.html", site, root="article", endpoint=endpoint))
-    page.wait_for_function("window.Errata")
-    select_text(page, "#inline", "Tuesday")
-    page.keyboard.press("Control+Enter")
-    send(page, suggestion="Wednesday")
-    page.locator("errata-ui #m").get_by_text("saved and will be sent later").wait_for()
+    # A port held, bound but not listening, for as long as the report is sent: connections
+    # are refused, and no other server of this busy machine can take it meanwhile.
+    dead = socket.socket()
+    dead.bind(("127.0.0.1", 0))
+    endpoint = f"http://127.0.0.1:{dead.getsockname()[1]}/api/v1/reports"
+    with dead:
+        page.goto(pages.url("article.html", site, root="article", endpoint=endpoint))
+        page.wait_for_function("window.Errata")
+        select_text(page, "#inline", "Tuesday")
+        page.keyboard.press("Control+Enter")
+        send(page, suggestion="Wednesday")
+        page.locator("errata-ui #m").get_by_text("saved and will be sent later").wait_for()
     assert page.evaluate("JSON.parse(localStorage['errata:q']).length") == 1
     # The server is back (the page's normal endpoint): the next page view sends it.
     page.goto(pages.url("article.html", site, root="article"))
@@ -950,16 +955,24 @@ def test_thank_you_replaces_the_form_is_announced_and_closes(live, pages, site, 
 
 
 def test_thank_you_closes_by_itself_after_a_few_seconds(live, pages, site, page):
-    # The page's clock is Playwright's: time runs as usual, and the test moves it on instead
-    # of sleeping through the seconds the thank-you stays up.
-    page.clock.install()
+    # The page's clock is Playwright's, paused: only the test moves it on, instead of sleeping
+    # through the seconds the thank-you stays up. (Left running, the real seconds between the
+    # thanks and the first step count too: a busy machine that took 4 s to get there saw the
+    # dialog already closed.)
+    page.clock.install(time=datetime(2030, 1, 1, 12, tzinfo=UTC))
     page.goto(pages.url("article.html", site, root="article"))
     page.wait_for_function("window.Errata")
-    report(page, "#inline", "Tuesday")
+    page.clock.pause_at(datetime(2030, 1, 1, 13, tzinfo=UTC))  # later than the load took
+    select_text(page, "#inline", "Tuesday")
+    page.keyboard.press("Control+Enter")
+    send(page)
+    page.locator("errata-ui #m").get_by_text("Sending").wait_for()
+    page.clock.run_for(1_000)  # the send's minimum of 800 ms since the dialog opened
+    page.locator("errata-ui #m").get_by_text("Thank you").wait_for()
     page.clock.run_for(2_000)
     assert dialog(page).is_visible()  # a reader has time to read it
     page.clock.run_for(8_000)
-    dialog(page).wait_for(state="hidden", timeout=2_000)
+    dialog(page).wait_for(state="hidden")  # the clock stands still: only run_for closed it
 
 
 # -- CSP without leaking the nonce ---------------------------------------------------------
