@@ -366,8 +366,11 @@ def test_history_names_page_check_as_the_actor(app, client, factory, newsroom, e
         check(cid)
     login(client, "desk2@gazette.example")
     html = client.get(f"/queue/{cid}").get_data(as_text=True)
-    assert "<strong>page check</strong>\n      marked it fixed" in html
-    assert "checked the page: the error looks fixed" in html
+    history = html[html.index('id="history-h"'):]
+    # Not a person: "Page check:" and what it found, never "page check checked the page".
+    assert "<strong>Page check:</strong> the error looks fixed" in history
+    assert "<strong>Page check:</strong> the error is gone from the page, marked fixed" in history
+    assert "checked the page" not in history and "page check</strong>" not in history
 
 
 def test_a_russian_editor_reads_the_check_in_russian(app, client, site, newsroom, editor):
@@ -382,6 +385,8 @@ def test_a_russian_editor_reads_the_check_in_russian(app, client, site, newsroom
     login(client, editor)
     html = client.get(f"/queue/{cid}").get_data(as_text=True)
     assert "Проверить страницу" in html and "Похоже, исправлено" in html
+    assert "<strong>Проверка страницы:</strong> похоже, исправлено" in html
+    assert "проверил(а)" not in html
     assert "Текст вокруг цитаты найден, но самой цитаты в нём больше нет. Теперь там: «million»" \
         in html
 

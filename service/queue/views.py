@@ -63,10 +63,15 @@ EVENT_LABELS = {
     "note": lazy_gettext("added a note"),
     "block_ip": lazy_gettext("blocked a reader"),
     "block_origin": lazy_gettext("blocked an origin"),
-    "page_present": lazy_gettext("checked the page: the error is still there"),
-    "page_gone": lazy_gettext("checked the page: the error looks fixed"),
-    "page_unknown": lazy_gettext("checked the page: can't tell"),
     "unblock": lazy_gettext("lifted a block"),
+}
+# What the page check did, after "Page check:". Not a person: no verb that needs a gender in
+# Russian ("проверка страницы проверил(а)" read as a person's action, twice over).
+PAGE_CHECK_LABELS = {
+    "page_present": lazy_gettext("the error is still there"),
+    "page_gone": lazy_gettext("the error looks fixed"),
+    "page_unknown": lazy_gettext("can't tell"),
+    "fixed": lazy_gettext("the error is gone from the page, marked fixed"),
 }
 # "Fixed" waits this long for its page check before showing the next page.
 AFTER_FIX_WAIT = 2.0
@@ -223,6 +228,7 @@ def show(correction_id: int):
     return render_template(
         "queue/show.html", c=correction, reports=reports, events=events,
         people=_assignable({correction.site_id}), event_labels=EVENT_LABELS,
+        page_check_labels=PAGE_CHECK_LABELS,
         nav_section="queue", checking=pagecheck_runner.is_running(correction.id),
     )
 

@@ -11,7 +11,7 @@ from service.i18n import lazy_gettext as _l
 
 
 class SiteForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Give the site a name.")),
+    name = StringField(_l("Site name"), validators=[DataRequired(_l("Give the site a name.")),
                                                Length(max=200)])
     origins = TextAreaField(_l("Allowed origins, one per line"),
                             validators=[DataRequired(_l("Give at least one origin."))])

@@ -164,3 +164,60 @@ def test_the_check_sees_text_that_overflows_its_button(russian_page, live, newsr
         "b => { b.style.width = '2em'; b.style.whiteSpace = 'nowrap'; "
         "b.style.overflow = 'hidden'; }")
     assert any("Исправлено" in problem for problem in pg.evaluate(OVERFLOW_JS))
+
+
+def test_the_site_owners_pages_in_russian_fit_at_320_and_1366(russian_page, live, newsroom):
+    """What a site owner walks through after the queue: Sites, a new site's form, the site
+    page (embed line, an API token, a channel), People, Stats, the Outbox and the public log.
+    Tables scroll inside their box: text hidden for screen readers in a table's last header
+    must not widen the page (it did on the Outbox and the site page's tables at 320 px)."""
+    from service.api.tokens import create_token
+    from service.models import Channel, OutboxMail, Site
+
+    with live.app.app_context():
+        site = db.session.scalar(select(Site))
+        site.public_log = True
+        create_token(db.session, site, "Синхронизация с CMS")
+        db.session.add(Channel(site_id=site.id, kind="webhook", url="https://hooks.example/x"))
+        db.session.add(OutboxMail(template="reader_thanks", recipient="chitatel@example.ru",
+                                  subject="Исправлено: ошибка, о которой вы сообщили",
+                                  body_text="…", status="failed", attempts=3,
+                                  last_error="соединение сброшено"))
+        db.session.commit()
+        site_id, key = site.id, site.key
+    pg = russian_page
+    log_in(pg, live)
+
+    problems = {}
+    pg.goto(f"{live.url}/queue/{newsroom['correction']}")
+    # Who is responsible, in the nominative: not the dative «Никому» of "assign to nobody".
+    facts = pg.locator(".facts")
+    expect(facts).to_contain_text("Ответственный")
+    expect(facts).to_contain_text("Не назначен")
+    pg.get_by_role("button", name="Исправлено").first.click()
+    expect(pg.locator(".flash").first).to_contain_text("отмечено как исправленное")
+
+    pg.goto(f"{live.url}/sites/new")
+    expect(pg.get_by_label("Название сайта")).to_be_visible()
+    problems["/sites/new"] = check_fits(pg)
+
+    pg.goto(f"{live.url}/sites/{site_id}")
+    expect(pg.get_by_role("heading", name="API-токены")).to_be_visible()
+    # The token's name field is a text field like the others, not a bare unstyled box.
+    token_box = pg.get_by_label("Название нового токена").bounding_box()
+    url_box = pg.get_by_label("URL для отправки").bounding_box()
+    assert token_box["width"] == url_box["width"], (token_box, url_box)
+    # A state that agrees with any setting's name (was «журнал… включён», «закрывать… выключен»).
+    expect(pg.locator("dt:text-is('Открытый журнал исправлений') + dd")).to_have_text("включено")
+    expect(pg.locator("dt:text-is('Закрывать автоматически, когда ошибки на странице больше нет')"
+                      " + dd")).to_have_text("выключено")
+    problems[f"/sites/{site_id}"] = check_fits(pg)
+
+    pg.goto(f"{live.url}/people")
+    expect(pg.locator("thead th").first).to_have_text("Имя")
+    problems["/people"] = check_fits(pg)
+
+    for path in ("/sites", "/stats", "/outbox", f"/p/{key}/corrections"):
+        pg.goto(f"{live.url}{path}")
+        problems[path] = check_fits(pg)
+    assert {path: found for path, found in problems.items() if found} == {}
