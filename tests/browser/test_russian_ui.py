@@ -203,6 +203,8 @@ def test_the_site_owners_pages_in_russian_fit_at_320_and_1366(russian_page, live
 
     pg.goto(f"{live.url}/sites/{site_id}")
     expect(pg.get_by_role("heading", name="API-токены")).to_be_visible()
+    expect(pg.locator("#embed-title ~ details summary")).to_have_text(
+        "Проверка целостности файла (Subresource Integrity), необязательно")
     # The token's name field is a text field like the others, not a bare unstyled box.
     token_box = pg.get_by_label("Название нового токена").bounding_box()
     url_box = pg.get_by_label("URL для отправки").bounding_box()
