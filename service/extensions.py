@@ -11,6 +11,7 @@ from flask_login import LoginManager
 from flask_mail import Mail
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from limits.storage import MemoryStorage
 
 from service.models import Base
 from service.network import client_network
@@ -69,6 +70,30 @@ class AppLimiter(Limiter):
         for name, value in self._as_constructed.items():
             setattr(self, name, copy.copy(value))
         super().init_app(app)
+        if self._in_memory_fallback_enabled:  # the fallback is built as a plain MemoryStorage
+            self._fallback_storage = ThreadSafeMemoryStorage()
+            self._fallback_limiter = type(self._fallback_limiter)(self._fallback_storage)
+
+
+class ThreadSafeMemoryStorage(MemoryStorage):
+    """The ``memory://`` rate-limit storage (and Flask-Limiter's fallback when Redis is down),
+    with its expiry sweep safe under threads.
+
+    limits 5.8 sweeps expired counters on short-lived timer threads and reads
+    ``expirations[key]`` for a key that a request thread (or another sweep) may have just
+    removed. Under gunicorn's gthread workers the sweep then dies with a KeyError, and an
+    "Exception in thread" traceback lands in the log (tests/test_rate_limits.py). Counting
+    was never wrong, since each read checks expiry itself; a sweep cut short is finished by
+    the next one. Declaring the ``memory`` scheme makes ``memory://`` mean this class.
+    """
+
+    STORAGE_SCHEME = ["memory"]
+
+    def _MemoryStorage__expire_events(self) -> None:  # the timer's target, name-mangled
+        try:
+            super()._MemoryStorage__expire_events()  # type: ignore[misc]
+        except KeyError:
+            pass  # removed meanwhile: that is what the sweep was going to do
 
 
 # Ingest keys its limits by site + salted IP hash itself (service/ingest/limits.py); the

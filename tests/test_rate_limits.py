@@ -207,3 +207,38 @@ def test_unreachable_redis_falls_back_to_per_process_limits(client, app, site, c
     assert codes == [201, 201, 201, 429]  # reports kept, and still limited
     assert stored(app) == 3
     assert any("rate-limit storage unreachable" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.slow
+def test_in_memory_counters_expire_under_threads_without_a_traceback(app):
+    # memory:// (the default) under gunicorn's gthread workers: request threads count and
+    # read while timer threads sweep expired counters. limits' own sweep died on a KeyError
+    # here within about 2 s, and each death put an "Exception in thread" traceback in the log
+    # (it failed tests/test_concurrency_live.py once). The fallback used while Redis is down
+    # is the same storage. Fails on limits' MemoryStorage.
+    import threading
+    import time
+
+    from service.extensions import limiter
+
+    storages = [limiter.storage, limiter._fallback_storage]
+    died = []
+    previous, threading.excepthook = threading.excepthook, died.append
+    try:
+        stop = time.monotonic() + 6
+        def count(n):
+            i = 0
+            while time.monotonic() < stop and not died:
+                i += 1
+                for storage in storages:
+                    storage.incr(f"reader-{n}-{i % 500}", 0.02)
+                    storage.get(f"reader-{n}-{i * 7 % 500}")
+        threads = [threading.Thread(target=count, args=(n,)) for n in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        time.sleep(0.1)  # the last sweeps, if any
+    finally:
+        threading.excepthook = previous
+    assert [(hook.exc_type.__name__, str(hook.exc_value)) for hook in died] == []
