@@ -163,8 +163,12 @@ class NewsText:
 CORPORA = {"news": NewsText, "vocab24": Vocab24}
 
 
-def generate(n_reports: int, seed: int = 7, corpus: str = "vocab24"):
-    """Rows for corrections and reports (as tuples in column order)."""
+def generate(n_reports: int, seed: int = 7, corpus: str = "vocab24", small_every: int = 0):
+    """Rows for corrections and reports (as tuples in column order).
+
+    ``small_every``: every that many'th correction goes to one more, small site (number
+    SITES + 1) instead of site 1; both are Russian on the news corpus, so the rest of the
+    data is drawn exactly as without it."""
     rng = random.Random(seed)
     text_of = CORPORA[corpus](rng)
     n_corr = max(1, n_reports // REPORTS_PER_CORRECTION)
@@ -172,6 +176,8 @@ def generate(n_reports: int, seed: int = 7, corpus: str = "vocab24"):
     left = n_reports
     for cid in range(1, n_corr + 1):
         site_id = 1 + (cid % SITES)
+        if small_every and cid % small_every == 0:
+            site_id = SITES + 1  # instead of site 1 (cid % SITES == 0 here)
         spread = rng.randint(1, 2 * REPORTS_PER_CORRECTION - 1)
         count = left if cid == n_corr else max(1, min(left - (n_corr - cid), spread))
         left -= count
@@ -206,7 +212,8 @@ def _sqlite_dt(value):
     return None if value is None else value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def seed(app, n_reports: int, corpus: str = "vocab24") -> tuple[float, int]:
+def seed(app, n_reports: int, corpus: str = "vocab24",
+         small_every: int = 0) -> tuple[float, int]:
     """Sites, editors (an admin and one editor per site), corrections and reports."""
     from service.accounts.core import create_editor
     from service.extensions import db
@@ -215,7 +222,7 @@ def seed(app, n_reports: int, corpus: str = "vocab24") -> tuple[float, int]:
     started = time.perf_counter()
     with app.app_context():
         sites = []
-        for i in range(1, SITES + 1):
+        for i in range(1, SITES + 1 + bool(small_every)):
             site = Site(id=i, name=f"Site {i:02d}", key=f"site{i}",
                         origins=[f"https://site{i}.example"], notify_emails=[])
             db.session.add(site)
@@ -226,7 +233,7 @@ def seed(app, n_reports: int, corpus: str = "vocab24") -> tuple[float, int]:
             create_editor(db.session, f"editor{i}@bench.example", password=None, sites=[site])
         create_editor(db.session, "group@bench.example", password=None, sites=sites[:10])
         db.session.commit()
-        corrections, reports = generate(n_reports, corpus=corpus)
+        corrections, reports = generate(n_reports, corpus=corpus, small_every=small_every)
         engine = db.engine
         raw = engine.raw_connection()
         try:
@@ -420,7 +427,7 @@ def strategy(name: str):
         yield
         return
     current = search.page_condition
-    search.page_condition = lambda session, q, page_size: search.matches(
+    search.page_condition = lambda session, q, page_size, scope=None: search.matches(
         q, session.get_bind().dialect.name)
     try:
         yield
