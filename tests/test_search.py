@@ -6,10 +6,11 @@ the same corrections."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, event, insert, select, update
 
 from service.extensions import db
 from service.models import Correction, Editor, Report, utcnow
@@ -194,3 +195,38 @@ def test_a_page_weighs_the_two_ways_on_its_own_rows(ctx, factory, site):
     page = list_corrections(db.session, admin, parse_filters({"q": "minister",
                                                               "site": str(site.id)}))
     assert [c.id for c in page.rows] == [mine]
+
+
+def test_a_page_weighs_the_walk_by_the_rows_it_reads_not_the_rows_it_keeps(ctx, site):
+    """A filter checked on each row (looks fixed, a kind) does not shorten the walk: the walk
+    still reads every row of its index ranges to check it. Weighed on the rows the filter
+    keeps (here one), the page walked all the open rows, twice over (counting, then
+    walking): at 1M reports 'looks fixed' + "said" took 4–5 times as long as reading the
+    index. The index's way it is, and the page is the same."""
+    now = utcnow()
+    db.session.execute(insert(Correction), [
+        dict(site_id=site.id, url=f"https://news.example/{i}", title="", suggestion="",
+             exact=f"minister {i}" if i % 3 else f"mayor {i}", report_count=1,
+             first_reported_at=now - timedelta(minutes=i),
+             last_reported_at=now - timedelta(minutes=i)) for i in range(60)])
+    db.session.commit()
+    gone = add(site.id, "The minister's car")
+    db.session.execute(update(Correction).where(Correction.id == gone)
+                       .values(page_state="gone"))
+    db.session.commit()
+    admin = db.session.query(Editor).filter_by(email="admin@news.example").one()
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = db.session.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = list_corrections(db.session, admin, parse_filters(
+            {"q": "minister", "looks_fixed": "1"}))
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [c.id for c in page.rows] == [gone]
+    walked = [s for s in statements if re.search(r"correction_search\.\w+ = corrections\.id", s)]
+    assert not walked

@@ -247,10 +247,13 @@ def list_corrections(
         return Page(rows=[], next_after=None, filters=filters)
     hit = None
     if filters.q:
-        # The rows this page may walk: its sites, statuses and filters, whatever the cursor.
-        scope = select(Correction.id).where(
-            Correction.status.in_(statuses),
-            *_conditions(editor, replace(filters, q=""), None))
+        # The rows this page's walk would read, whatever the cursor: its index ranges (sites,
+        # statuses, "mine"). Not kind or "looks fixed": the walk checks those on each row it
+        # reads, so they make it no shorter (and counting the rows they keep would read
+        # every row of the ranges when few are kept).
+        scope = select(Correction.id).where(Correction.status.in_(statuses))
+        if filters.mine:
+            scope = scope.where(Correction.assignee_id == editor.id)
         if sites is not None:
             scope = scope.where(Correction.site_id.in_(sorted(sites)))
         hit = _search_hit(session, filters, limit + 1, scope)

@@ -19,9 +19,10 @@ fraction f of the corrections matching, about PAGE_SIZE/f rows a range. Which wa
 - PostgreSQL first checks the newest 500 corrections one by one, for the text and for each
   of its words, and walks when PAGE_SIZE/f rows are fewer than the index's candidates;
 - then (SQLite always) the index is read with a cap: more matches than the cap, and the page
-  walks; also when the rows the page may walk at all (its sites, statuses and other
-  filters) are fewer than the matches (a quarter of them on SQLite); else the matching ids
-  are the condition. The cap is √(PAGE_SIZE·N), N the number
+  walks; also when the rows the walk would read at all (the page's index ranges: its
+  sites, statuses, "mine"; not a kind or "looks fixed", checked on each row read) are
+  fewer than the matches (a quarter of them on SQLite); else the matching ids are the
+  condition. The cap is √(PAGE_SIZE·N), N the number
   of corrections, where the two costs meet (×4 on SQLite, whose index is cheaper to read
   than a row is to check): 3,200 (12,800) at 200,000 corrections, i.e. 1,000,000 reports.
 
@@ -135,10 +136,11 @@ def page_condition(session: Session, q: str, page_size: int,
     """A condition on ``Correction.id`` for one page of the queue (see the module's notes):
     the matching ids when the index holds few, else a check of each row the page reads.
 
-    ``scope`` selects the ids of every row the page may walk (its sites, statuses and other
-    filters, no search): when those are fewer than the index's matches, however rare the
-    text is among all corrections, the walk is the cheaper way (an editor of one small site
-    searching a word that is frequent on the others)."""
+    ``scope`` selects the ids of every row the page's walk would read (its index ranges:
+    sites, statuses, "mine"; no search, and no filter checked row by row, which would make
+    counting them read every row of the ranges): when those are fewer than the index's
+    matches, however rare the text is among all corrections, the walk is the cheaper way
+    (an editor of one small site searching a word that is frequent on the others)."""
     dialect = session.get_bind().dialect.name
     newest = session.scalar(select(func.max(Correction.id))) or 0
     cap = max(100, math.isqrt(page_size * newest)) * _CAP_FACTOR.get(dialect, 1)
