@@ -51,8 +51,8 @@ SMALL_SITE = qp.SITES + 1
 PASSWORD = "bench password 1234"
 ADMIN = "admin@bench.example"
 FIRST = "first page (admin, open)"
-SMALL = "small site (site 21, all statuses)"
-SITE5 = "one site (site 5, all statuses)"
+SMALL = "small site (site 21: 200 corrections, Russian; all statuses)"
+SITE5 = "one site (site 5: 10,000 corrections, Russian; all statuses)"
 FACT = "kind = fact, all statuses, most reported"
 GONE = "looks fixed (open; no row is)"
 
