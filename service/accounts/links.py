@@ -42,7 +42,7 @@ def _fingerprint(password_hash: str) -> str:
 def account_token(editor: Editor, purpose: str) -> str:
     """A link token for ``purpose`` (invite / reset), valid until used or expired."""
     return timed_serializer(purpose).dumps({"id": editor.id,
-                                       "pw": _fingerprint(editor.password_hash or "")})
+                                            "pw": _fingerprint(editor.password_hash or "")})
 
 
 class TokenProblem(Exception):
