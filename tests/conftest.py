@@ -161,6 +161,16 @@ def app(_schema, tmp_path, app_config):
 
 
 @pytest.fixture
+def newsroom():
+    """A local article server (tests/article_server.py); tests put their pages on it."""
+    from tests.article_server import ArticleServer
+
+    server = ArticleServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -15,7 +15,7 @@ from service.api.tokens import create_token
 from service.extensions import db
 from service.models import ApiToken, Correction, Event, OutboxMail, Site, utcnow
 from service.pagecheck import runner as pagecheck_runner
-from tests.article_server import ArticleServer, Served
+from tests.article_server import Served
 from tests.conftest import ORIGIN, login, page_token, post_report
 
 WP = (Path(__file__).parent / "fixtures" / "pages" / "wordpress.html").read_bytes()
@@ -241,13 +241,6 @@ def test_a_body_that_is_not_json_is_400(app, client, sites):
     resp = client.post(f"/api/v1/corrections/{cid}/status", data=b"\xff\xfe{",
                        content_type="application/json", headers=auth(token_for(app, alpha)))
     assert resp.status_code == 400 and "body" in resp.get_json()["fields"]
-
-
-@pytest.fixture
-def newsroom():
-    server = ArticleServer().start()
-    yield server
-    server.stop()
 
 
 def test_check_runs_a_page_check_and_answers_with_the_correction(app, client, factory,

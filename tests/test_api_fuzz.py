@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from service.api.tokens import create_token
 from service.extensions import db
 from service.models import Site
-from tests.article_server import ArticleServer, Served
+from tests.article_server import Served
 from tests.conftest import ORIGIN, post_report
 
 
@@ -24,11 +24,9 @@ def app_config():
 
 
 @pytest.fixture
-def newsroom():
-    server = ArticleServer().start()
-    server.pages["/article"] = Served(b"<p>The mayor said teh budget was balanced.</p>")
-    yield server
-    server.stop()
+def newsroom(newsroom):
+    newsroom.pages["/article"] = Served(b"<p>The mayor said teh budget was balanced.</p>")
+    return newsroom
 
 
 @pytest.fixture

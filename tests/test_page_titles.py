@@ -16,7 +16,7 @@ from service.pagecheck.core import check_corrections
 from service.pagecheck.fetch import Backoff
 from service.pagecheck.matcher import parse
 from service.pagecheck.title import MAX_TITLE, page_title
-from tests.article_server import ArticleServer, Served
+from tests.article_server import Served
 from tests.conftest import login, page_token, post_report
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -37,11 +37,9 @@ def app_config():
 
 
 @pytest.fixture
-def newsroom():
-    server = ArticleServer().start()
-    server.pages[PATH] = Served(WP)
-    yield server
-    server.stop()
+def newsroom(newsroom):
+    newsroom.pages[PATH] = Served(WP)
+    return newsroom
 
 
 @pytest.fixture

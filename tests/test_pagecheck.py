@@ -32,11 +32,9 @@ def app_config():
 
 
 @pytest.fixture
-def newsroom():
-    server = ArticleServer().start()
-    server.pages["/2024/03/12/tram-line"] = Served(WP)
-    yield server
-    server.stop()
+def newsroom(newsroom):
+    newsroom.pages["/2024/03/12/tram-line"] = Served(WP)
+    return newsroom
 
 
 @pytest.fixture
