@@ -82,16 +82,24 @@ def parse(html: bytes | str, encoding: str | None = None) -> lxml.html.HtmlEleme
     check says "no visible text"."""
     try:
         if isinstance(html, bytes):
-            for name in (encoding, sniff_encoding(html)):
-                if name:
-                    try:
-                        return lxml.html.document_fromstring(
-                            html, parser=lxml.html.HTMLParser(encoding=name))
-                    except (LookupError, ValueError):  # a name no codec has
-                        continue
+            root = _decoded(html, encoding)
+            if root is None:  # sniffed only when the server named no encoding that works
+                root = _decoded(html, sniff_encoding(html))
+            if root is not None:
+                return root
         return lxml.html.document_fromstring(html)
     except etree.ParserError:  # lxml's "Document is empty"
         return lxml.html.document_fromstring("<html></html>")
+
+
+def _decoded(html: bytes, encoding: str | None) -> lxml.html.HtmlElement | None:
+    """The document decoded with ``encoding``; None when there is none or no codec has it."""
+    if not encoding:
+        return None
+    try:
+        return lxml.html.document_fromstring(html, parser=lxml.html.HTMLParser(encoding=encoding))
+    except (LookupError, ValueError):
+        return None
 
 
 def visible_text(html: bytes | str | lxml.html.HtmlElement, encoding: str | None = None) -> str:
