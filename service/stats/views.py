@@ -19,7 +19,15 @@ from service.models import Site, utcnow
 from service.queue.export import neutral, to_csv
 from service.stats import svg
 from service.stats.data import Stats, compute
-from service.stats.rollup import PERIODS, TOP, first_moment, floor_hour, rolled_until, rollup
+from service.stats.rollup import (
+    ANALYZE_AFTER,
+    PERIODS,
+    TOP,
+    first_moment,
+    floor_hour,
+    rolled_until,
+    rollup,
+)
 
 bp = Blueprint("stats", __name__)
 
@@ -28,8 +36,9 @@ OUTCOME_NAMES = {k: STATUS_LABELS[k] for k in ("fixed", "rejected", "spam")}
 AGE_NAMES = {"age_day": lazy_gettext("under a day"), "age_week": lazy_gettext("1–7 days"),
              "age_month": lazy_gettext("7–30 days"), "age_quarter": lazy_gettext("30–90 days"),
              "age_older": lazy_gettext("over 90 days")}
-# The most a page view rolls up itself; more is the sender's (minutes at a million reports).
-CATCH_UP = timedelta(hours=48)
+# The most a page view rolls up itself; more is the sender's (minutes at a million reports),
+# and so is the ANALYZE that a longer run ends with: never in a page's request.
+CATCH_UP = timedelta(hours=ANALYZE_AFTER - 1)
 CHARTS = ("activity", "delays", "open", "kinds", "outcomes", "articles", "sections")
 
 
