@@ -230,3 +230,4 @@ def test_a_page_weighs_the_walk_by_the_rows_it_reads_not_the_rows_it_keeps(ctx, 
     assert [c.id for c in page.rows] == [gone]
     walked = [s for s in statements if re.search(r"correction_search\.\w+ = corrections\.id", s)]
     assert not walked
+    assert any("json_each" in s or "ANY" in s for s in statements)  # the ids from the index
