@@ -56,7 +56,7 @@
           // wholly before or after it.
           if (A > raw.length && (x == sc || R.comparePoint(x, 0) >= 0)) A = raw.length + (x == sc && R.startOffset);
           if (B > raw.length && (x == ec || R.comparePoint(x, 0) > 0)) B = raw.length + (x == ec && R.endOffset);
-          raw += x.data;
+          raw += x.data.replace(/[\0\x01]/g, '\ufffd'); // the marks below are ours alone
         } else if (x.nodeType == 1 &&
             !x.matches('script,style,noscript,template,textarea,select,iframe,object,[aria-hidden=true]')) {
           const display = x.contains(N) || N.contains(x) ? getComputedStyle(x).display
@@ -72,16 +72,17 @@
       }
     };
     walk(root);
-    // The selection's ends as two marks in the raw text (NUL and a lone surrogate: the HTML
-    // parser never leaves either in a page's text, where a noncharacter may well be), moved
+    // The selection's ends as two marks in the raw text: U+0000 and U+0001, whose copies in
+    // the page's own text (a script may put them there) became U+FFFD above, offsets kept. A
+    // lone surrogate mark was found in half of a Gothic letter. The marks are moved
     // off whitespace (the start forward, the end back); then every run of whitespace becomes
     // one space, or BLOCK when it holds a block boundary, and none at the start. Where the
     // marks end up are a and b, offsets in that collapsed text n.
-    let n = (raw.slice(0, A) + '\0' + raw.slice(A, B) + '\ud800' + raw.slice(B))
-      .replace(/\0(\s*)/, '$1\0').replace(/(\s*)\ud800/, '\ud800$1')
+    let n = (raw.slice(0, A) + '\0' + raw.slice(A, B) + '\x01' + raw.slice(B))
+      .replace(/\0(\s*)/, '$1\0').replace(/(\s*)\x01/, '\x01$1')
       .replace(/\s+/g, (s, i) => i ? s.includes(BLOCK) ? BLOCK : ' ' : '');
-    let a = n.indexOf('\0'), b = n.indexOf('\ud800') - 1, i;
-    n = n.replace(/[\0\ud800]/g, '');
+    let a = n.indexOf('\0'), b = n.indexOf('\x01') - 1, i;
+    n = n.replace(/[\0\x01]/g, '');
     // Too long: the first part, cut at a space when there is one.
     long = b - a > MAX_EXACT;
     if (long) {

@@ -230,7 +230,9 @@ CASES = {
                       "החום המהיר", "השועל ", " קופץ מעל הכלב העצלן בבוקר."),
     "cyrillic": ("ru.html", "#ru", "собрался в четверг", "Control",
                  "собрался в четверг", "Совет министров ", ", чтобы обсудить новый бюджет города."),
-    # Noncharacters (U+FDD0, U+FDD1) earlier in the article, as a comment may hold.
+    # Odd characters earlier in the article, as a comment may hold: noncharacters (U+FDD0,
+    # U+FDD1), a control (U+0001) and a Gothic letter (U+10330, whose UTF-16 starts with the
+    # lone surrogate the capture once used as its end mark).
     "after noncharacters": ("article.html", "#after-nonchar", "vote was delayed", "Control",
                             "vote was delayed", "The budget ", " until March."),
 }
