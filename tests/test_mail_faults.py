@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from service.extensions import db
 from service.mail.messages import enqueue, render
@@ -211,3 +211,22 @@ def test_two_senders_at_once_never_send_a_mail_twice(app, smtp):
     assert {r.status for r in outbox_rows(app)} == {"sent"}
     sent_by = [int(out.split("sent ")[1].split(",")[0]) for out, _err in outputs]
     assert sum(sent_by) == 60 and min(sent_by) > 0
+
+
+@pytest.mark.parametrize("app_config", [{"ERRATA_DEFAULT_LANGUAGE": "ru"}])
+def test_a_mail_taken_back_from_a_dead_sender_says_why_in_the_outbox_language(app):
+    # What the Outbox page shows for the row: in ERRATA_DEFAULT_LANGUAGE, like the sender's
+    # other reasons, not English on a Russian page.
+    from service.mail.sender import reclaim_stale
+    from service.models import OutboxMail
+
+    with app.app_context():
+        enqueue(db.session, render("password_reset", "e@news.example",
+                                   editor={"email": "e@news.example"}, link="x", hours=2))
+        db.session.execute(update(OutboxMail).values(
+            status="sending", claimed_at=utcnow() - timedelta(hours=1)))
+        db.session.commit()
+        assert reclaim_stale(db.session) == 1
+        row = db.session.scalar(select(OutboxMail))
+        assert (row.status, row.last_error) == ("pending",
+                                               "остановился процесс, который его отправлял")

@@ -228,7 +228,7 @@ def reclaim_stale(session: Session, now: datetime | None = None) -> int:
         begin_write(session)
     rows = list(session.scalars(stmt))
     for row in rows:
-        values = _failure_values(row.attempts, "the sender delivering it stopped", False)
+        values = _failure_values(row.attempts, _("the sender delivering it stopped"), False)
         values["next_attempt_at"] = now or utcnow()  # its send may never have begun: due now
         for key, value in values.items():
             setattr(row, key, value)
