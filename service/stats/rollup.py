@@ -146,15 +146,16 @@ def _add_hours(session: Session, start: datetime, hours) -> None:
         if not (reports or corrections):
             continue  # only decisions in that hour: they are counted per day
         day = hour.astimezone(UTC).strftime("%Y-%m-%d")
-        r, c = f"r{hour.hour:02d}", f"c{hour.hour:02d}"
+        r, c = StatDayHours.reports_at(hour.hour).key, StatDayHours.corrections_at(hour.hour).key
         row = existing.get(site_id) if day == first_day else None
         if row is not None:
             setattr(row, r, getattr(row, r) + reports)
             setattr(row, c, getattr(row, c) + corrections)
             continue
         if (site_id, day) not in new_rows:
-            new_rows[(site_id, day)] = dict(site_id=site_id, day=day, **{
-                f"{prefix}{h:02d}": 0 for prefix in "rc" for h in HOURS})
+            new_rows[(site_id, day)] = dict(site_id=site_id, day=day, **dict.fromkeys(
+                [at(h).key for at in (StatDayHours.reports_at, StatDayHours.corrections_at)
+                 for h in HOURS], 0))
         new_rows[(site_id, day)][r] += reports
         new_rows[(site_id, day)][c] += corrections
     if new_rows:
