@@ -170,16 +170,9 @@ class Page:
     prev_before: str | None = None  # the "before" cursor of the page above; None on the first
 
 
-def _search_hit(session: Session, filters: Filters, page_size: int | None = None,
-                scope: Select | None = None):
-    """The search condition, made once so every branch shares one read of the index; for a
-    page (``page_size``) one that may walk the page's order instead (search.page_condition,
-    which weighs the two ways on the rows ``scope`` selects)."""
-    if not filters.q:
-        return None
-    if page_size:
-        return search.page_condition(session, filters.q, page_size, scope)
-    return search.matches(filters.q, session.get_bind().dialect.name)
+def _search_hit(session: Session, filters: Filters):
+    """The search condition, made once so every branch shares one read of the index."""
+    return search.matches(filters.q, session.get_bind().dialect.name) if filters.q else None
 
 
 def _conditions(editor: Editor, filters: Filters, search_hit) -> list:
@@ -256,7 +249,8 @@ def list_corrections(
             scope = scope.where(Correction.assignee_id == editor.id)
         if sites is not None:
             scope = scope.where(Correction.site_id.in_(sorted(sites)))
-        hit = _search_hit(session, filters, limit + 1, scope)
+        # One that may walk the page's order instead, weighed on those rows.
+        hit = search.page_condition(session, filters.q, limit + 1, scope)
     return _list(session, editor, filters, limit, sites, hit)
 
 
